@@ -1,0 +1,266 @@
+"""Bulk import: SaudiNewsNet zips, JSON arrays and JSONL files.
+
+The recipe (``import_paths``): expand paths → for each file, read *all* its records
+first (a corrupt file fails before anything is written) → turn each record into
+an Article (cleaner + analysis), counting the bad ones with their reason → store
+the file's articles in one transaction (idempotent on URL, tombstones respected).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Callable, Iterator
+from urllib.parse import urlsplit
+
+from ..models import Analysis, Article, RelatedItem, analyze_article
+from ..store import Store
+from .clean import clean_page
+from .urls import InvalidURL, canonical_url
+
+__all__ = ["ImportOptions", "ImportReport", "ImportFileError", "import_paths", "expand_paths", "record_to_article"]
+
+SUFFIXES = (".zip", ".json", ".jsonl")
+
+
+@dataclass
+class ImportOptions:
+    max_body_chars: int = 1_000_000  # a body larger than this is not an article
+    max_file_bytes: int = 2_000_000_000
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    records: int = 0
+    new: int = 0
+    existing: int = 0
+    tombstoned: int = 0
+    exact_duplicates: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    new_ids: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "files": self.files,
+            "records": self.records,
+            "new": self.new,
+            "existing": self.existing,
+            "tombstoned": self.tombstoned,
+            "exact_duplicates": self.exact_duplicates,
+            "skipped": dict(self.skipped),
+            "errors": self.errors,
+        }
+
+
+class ImportFileError(Exception):
+    """A whole file could not be read; nothing of it was written."""
+
+
+class BadRecord(Exception):
+    """One record is unusable; the reason is counted and shown."""
+
+
+def expand_paths(paths: list[str | Path]) -> list[Path]:
+    """Files to import: a directory contributes its .zip/.json/.jsonl files in name order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUFFIXES))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise ImportFileError(f"{p}: no such file or directory")
+    return out
+
+
+def _decode(data: bytes) -> str:
+    # surrogateescape keeps invalid bytes as lone surrogates: the file still parses and
+    # only the records that contain them are rejected (see _check_text).
+    return data.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
+
+
+def _parse_array(text: str, name: str) -> list:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        data = data["articles"]
+    if not isinstance(data, list):
+        raise ImportFileError(f"{name}: expected a JSON array of articles")
+    return data
+
+
+def _parse_jsonl(text: str) -> list:
+    records: list = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            records.append(BadRecord(f"not JSON (line {n}: {exc.msg})"))
+    return records
+
+
+def read_records(path: Path, options: ImportOptions) -> list:
+    """All records of one file (dicts, or BadRecord placeholders). Raises ImportFileError."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ImportFileError(f"{name}: {exc.strerror}") from None
+    if size > options.max_file_bytes:
+        raise ImportFileError(f"{name}: file too large ({size} bytes)")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".zip":
+            records: list = []
+            with zipfile.ZipFile(path) as zf:
+                members = sorted(m for m in zf.namelist() if m.lower().endswith((".json", ".jsonl")))
+                if not members:
+                    raise ImportFileError(f"{name}: zip holds no .json or .jsonl file")
+                for member in members:
+                    text = _decode(zf.read(member))
+                    if member.lower().endswith(".jsonl"):
+                        records.extend(_parse_jsonl(text))
+                    else:
+                        records.extend(_parse_array(text, f"{name}:{member}"))
+            return records
+        data = path.read_bytes()
+        if suffix == ".jsonl":
+            return _parse_jsonl(_decode(data))
+        return _parse_array(_decode(data), name)
+    except ImportFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ImportFileError(f"{name}: truncated or corrupt zip ({exc})") from None
+    except OSError as exc:
+        raise ImportFileError(f"{name}: cannot read ({exc})") from None
+
+
+def _check_text(value, what: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "\n".join(str(v) for v in value if v is not None)
+    if not isinstance(value, str):
+        value = str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        raise BadRecord(f"invalid UTF-8 in {what}")
+    return value
+
+
+def parse_time(value) -> datetime | None:
+    """ISO 8601, 'YYYY-MM-DD hh:mm:ss' or RFC 2822; naive UTC; None if absent or unparsable."""
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            t = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if t.tzinfo is not None:
+        t = t.astimezone(timezone.utc).replace(tzinfo=None)
+    return t
+
+
+def record_to_article(record, options: ImportOptions) -> tuple[Article, Analysis]:
+    """One record → a cleaned, analyzed Article. Raises BadRecord with the reason."""
+    if isinstance(record, BadRecord):
+        raise record
+    if not isinstance(record, dict):
+        raise BadRecord("not a JSON object")
+    try:
+        url = canonical_url(_check_text(record.get("url"), "url"))
+    except InvalidURL as exc:
+        raise BadRecord(str(exc)) from None
+    content = _check_text(record.get("content", record.get("body")), "body")
+    if len(content) > options.max_body_chars:
+        raise BadRecord("oversized body")
+    title = " ".join(_check_text(record.get("title"), "title").split())
+    outlet = _check_text(record.get("source") or record.get("outlet"), "source").strip()
+    if not outlet:
+        outlet = (urlsplit(url).hostname or "unknown").removeprefix("www.")
+    author = " ".join(_check_text(record.get("author"), "author").split()) or None
+    published = parse_time(record.get("published"))
+    extracted = parse_time(record.get("date_extracted") or record.get("extracted"))
+    page = clean_page(content)
+    article = Article(
+        url=url,
+        outlet=outlet,
+        title=title,
+        body=page.body,
+        subheadings=page.subheadings,
+        source_attribution=page.source,
+        author=author,
+        published=published,
+        extracted=extracted,
+        read_also=[RelatedItem(r.title, r.body) for r in page.read_also],
+        similar_titles=page.similar,
+    )
+    return article, analyze_article(article)
+
+
+def import_paths(
+    store: Store,
+    paths: list[str | Path],
+    options: ImportOptions | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ImportReport:
+    """Import every file under ``paths``; see the module docstring for the recipe."""
+    options = options or ImportOptions()
+    report = ImportReport()
+    try:
+        files = expand_paths(paths)
+    except ImportFileError as exc:
+        report.errors.append(str(exc))
+        return report
+    for path in files:
+        try:
+            records = read_records(path, options)
+        except ImportFileError as exc:
+            report.errors.append(str(exc))
+            continue
+        report.files += 1
+        report.records += len(records)
+        batch: list[tuple[Article, Analysis]] = []
+        seen: set[str] = set()
+        for i, record in enumerate(records):
+            try:
+                art, ana = record_to_article(record, options)
+            except BadRecord as exc:
+                report.skipped[str(exc)] += 1
+            else:
+                if art.url in seen:
+                    report.existing += 1  # the same URL twice in one file
+                else:
+                    seen.add(art.url)
+                    batch.append((art, ana))
+            if progress and i % 200 == 0:
+                progress(path.name, i, len(records))
+        result = store.add_articles(batch)
+        report.new += result.new
+        report.existing += result.existing
+        report.tombstoned += result.tombstoned
+        report.exact_duplicates += result.exact_duplicates
+        report.new_ids.extend(result.new_ids)
+        if progress:
+            progress(path.name, len(records), len(records))
+    return report
+
+
+def default_db_path() -> str:
+    return os.environ.get("KHABAR_DB", "khabar.db")

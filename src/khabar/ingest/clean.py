@@ -1,0 +1,208 @@
+"""Split a scraped article page (plain text) back into its parts.
+
+Aggregator pages glue boilerplate to the body: a ``المصدر: X`` source line, one or
+more ``إقرأ أيضاً`` (read-also) blocks and a ``مقالات مشابهة`` (similar articles)
+list. The cleaner recognises them by *normalized* marker lines, so spelling
+variants (hamza, tanween, taa marbuta, spacing, a trailing colon) all match, and
+only whole lines count as markers: a sentence that merely mentions "المصدر"
+(``وقال المصدر: …``) stays in the body.
+
+Rules, in reading order:
+- A source line is a whole paragraph ``المصدر[:|-] X`` with a short X (an outlet name,
+  not a sentence); ``المصدر:`` alone takes the next short line as X.
+- A read-also marker alone on its line opens a block: the next paragraph is the
+  title, the following ones its body, up to the next marker. Bulleted lines right
+  after the marker are several read-also titles. A marker with text on the same
+  line (``اقرأ أيضا: عنوان``) is a single inline link; the body then continues.
+- A similar-list marker opens a list of titles (bulleted or one a line).
+- Subheadings are short unpunctuated paragraphs between punctuated ones, kept in
+  the body in reading order and listed again in ``subheadings``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..text import normalize_arabic, strip_diacritics
+
+__all__ = ["CleanedPage", "ReadAlso", "clean_page", "split_paragraphs"]
+
+_BULLET = re.compile(r"^\s*(?:[•·●▪◦■□►▸‣⁃*\-–—]|\d{1,2}[.)-])\s+")
+_READ_ALSO_STRICT = re.compile(r"^اقرا\s*ايضا\s*[:：\-–—]?\s*(?P<rest>.*)$")
+_SIMILAR = re.compile(
+    r"^(?:مقالات|اخبار|مواضيع|موضوعات|تقارير|قصص)\s+"
+    r"(?:مشابهه|ذات صله|متعلقه|مرتبطه|اخري|قد تهمك|مقترحه)\s*[:：]?$"
+)
+_SIMILAR_ALT = re.compile(r"^(?:قد يهمك ايضا|قد يعجبك ايضا|اقرا المزيد|المزيد من الاخبار)\s*[:：]?$")
+_SOURCE = re.compile(r"^(?:المصدر|المصادر|مصدر الخبر)\s*(?:[:：\-–—]\s*(?P<rest>.*))?$")
+_TERMINAL = tuple('.!?؟…:"»”)]\'')
+_MAX_SOURCE_WORDS = 8
+_MAX_SUBHEADING_WORDS = 14
+
+
+@dataclass
+class ReadAlso:
+    title: str
+    body: list[str] = field(default_factory=list)
+    subheadings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CleanedPage:
+    body: list[str] = field(default_factory=list)
+    subheadings: list[str] = field(default_factory=list)
+    source: str | None = None
+    read_also: list[ReadAlso] = field(default_factory=list)
+    similar: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The ``khabar clean --json`` contract."""
+        return {
+            "body": self.body,
+            "subheadings": self.subheadings,
+            "source": self.source,
+            "read_also": [{"title": r.title, "body": r.body} for r in self.read_also],
+            "similar": self.similar,
+        }
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """One paragraph per non-empty line, whitespace trimmed (blank lines are separators too)."""
+    return [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n") if line.strip()]
+
+
+# Markers are short lines starting with one of a few words; checking the raw head of a
+# line first avoids normalizing every paragraph of every imported article.
+_MAYBE_MARKER = re.compile(r"^(?:[اإأآٱ]قر|المص|مصدر|مقال|[اإأآ]خبار|مواض|موضوع|تقارير|قصص|قد ي|المزيد)")
+_MAX_MARKER_CHARS = 300
+
+
+def _marker_form(line: str) -> str:
+    """The normalized line if it could be a marker line, else ''."""
+    bare = _BULLET.sub("", line)
+    if len(bare) > _MAX_MARKER_CHARS or not _MAYBE_MARKER.match(strip_diacritics(bare[:12])):
+        return ""
+    return normalize_arabic(bare).strip()
+
+
+def _is_read_also(norm: str) -> re.Match | None:
+    return _READ_ALSO_STRICT.match(norm)
+
+
+def _is_similar(norm: str) -> bool:
+    return bool(_SIMILAR.match(norm) or _SIMILAR_ALT.match(norm))
+
+
+def _source_value(norm: str, raw: str) -> str | None:
+    """The attribution if ``raw`` is a source line, '' for a bare marker, None otherwise."""
+    m = _SOURCE.match(norm)
+    if not m:
+        return None
+    if m.group("rest") is None:
+        # "المصدر" with no separator is only a marker when it is the whole line.
+        return "" if norm in ("المصدر", "المصادر", "مصدر الخبر") else None
+    value = re.split(r"[:：\-–—]", raw, maxsplit=1)[1].strip() if re.search(r"[:：\-–—]", raw) else ""
+    if not value:
+        return ""
+    if len(value.split()) > _MAX_SOURCE_WORDS or value.endswith((".", "؟", "?", "!")) and len(value.split()) > 3:
+        return None  # a sentence, not an attribution
+    return value.strip(" .،,")
+
+
+def clean_page(text: str) -> CleanedPage:
+    """Recover body, subheadings, source, read-also blocks and similar titles from page text."""
+    page = CleanedPage()
+    paragraphs = split_paragraphs(text)
+    body: list[str] = []
+    state = "body"  # body | read_also_title | read_also_body | read_also_list | similar | source
+    current: ReadAlso | None = None
+    for raw in paragraphs:
+        norm = _marker_form(raw)
+        bulleted = bool(_BULLET.match(raw))
+
+        if state == "source":
+            state = "body"
+            if len(raw.split()) <= _MAX_SOURCE_WORDS and not raw.endswith("."):
+                page.source = raw.strip(" .،,")
+                continue
+
+        ra = _is_read_also(norm)
+        if ra:
+            rest = ra.group("rest").strip()
+            if rest:
+                # Inline link: keep the original spelling of the title, then resume.
+                title = re.split(r"[:：\-–—]", raw, maxsplit=1)[-1].strip() if re.search(r"[:：\-–—]", raw) else raw
+                page.read_also.append(ReadAlso(title=_BULLET.sub("", title).strip()))
+                current = None
+                continue
+            state, current = "read_also_title", None
+            continue
+        if _is_similar(norm):
+            state, current = "similar", None
+            continue
+        source = _source_value(norm, raw)
+        if source is not None and state in ("body", "read_also_body"):
+            if source:
+                page.source = page.source or source
+            else:
+                state = "source"
+            continue
+
+        if state == "body":
+            body.append(raw)
+        elif state == "read_also_title":
+            if bulleted:
+                page.read_also.append(ReadAlso(title=_BULLET.sub("", raw).strip()))
+                state = "read_also_list"
+            else:
+                current = ReadAlso(title=raw)
+                page.read_also.append(current)
+                state = "read_also_body"
+        elif state == "read_also_list":
+            if bulleted:
+                page.read_also.append(ReadAlso(title=_BULLET.sub("", raw).strip()))
+            else:
+                state = "body"
+                body.append(raw)
+        elif state == "read_also_body":
+            assert current is not None
+            current.body.append(raw)
+        elif state == "similar":
+            if bulleted or len(raw.split()) <= 30:
+                page.similar.append(_BULLET.sub("", raw).strip())
+            else:
+                # A long paragraph after the list: the page went on (a footer or a
+                # stray body); it is not a title, and not the article's body either.
+                state = "trailer"
+    page.body = body
+    page.subheadings = find_subheadings(body)
+    for item in page.read_also:
+        item.subheadings = find_subheadings(item.body)
+    return page
+
+
+def _punctuated(p: str) -> bool:
+    return p.rstrip().endswith(_TERMINAL)
+
+
+def find_subheadings(paragraphs: list[str]) -> list[str]:
+    """Short unpunctuated paragraphs standing between punctuated ones.
+
+    Only applies to text that is punctuated at all (most paragraphs end with a
+    full stop or a quote); in unpunctuated text nothing can be told apart.
+    """
+    if len(paragraphs) < 3:
+        return []
+    punctuated = sum(_punctuated(p) for p in paragraphs)
+    if punctuated < 0.6 * len(paragraphs):
+        return []
+    heads = []
+    for i in range(1, len(paragraphs) - 1):
+        p = paragraphs[i]
+        words = len(p.split())
+        if _punctuated(p) or words > _MAX_SUBHEADING_WORDS or _BULLET.match(p):
+            continue
+        if _punctuated(paragraphs[i - 1]) and _punctuated(paragraphs[i + 1]):
+            heads.append(p)
+    return heads

@@ -1,0 +1,41 @@
+"""Canonical article URLs: the external key of an article.
+
+Light-touch on purpose: outlets and judged data use the URL as published (Arabic
+path segments unescaped), so only what never identifies content is changed:
+surrounding whitespace, scheme/host case, default ports, the fragment and
+tracking parameters.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+__all__ = ["canonical_url", "InvalidURL"]
+
+_TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src")
+
+
+class InvalidURL(ValueError):
+    pass
+
+
+def canonical_url(url: str) -> str:
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidURL("missing url")
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise InvalidURL(f"unparsable url: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InvalidURL("not an http(s) url")
+    host = parts.netloc.lower()
+    if host.endswith(":80") and parts.scheme.lower() == "http":
+        host = host[:-3]
+    elif host.endswith(":443") and parts.scheme.lower() == "https":
+        host = host[:-4]
+    query = parts.query
+    if query and any(k.lower().startswith(_TRACKING_PREFIXES) for k, _ in parse_qsl(query, keep_blank_values=True)):
+        kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not k.lower().startswith(_TRACKING_PREFIXES)]
+        query = urlencode(kept, safe=":/")
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))

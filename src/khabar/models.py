@@ -1,0 +1,109 @@
+"""The data model. Display text is kept exactly as published; analyzed forms are derived.
+
+``Article`` is what a reader sees; ``Analysis`` is what the matchers see. Keeping them
+apart means a better normalizer can be rolled out by re-analyzing, never by
+rewriting what an outlet published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .text import analyze_normalized, normalize_arabic
+
+__all__ = ["Source", "Article", "Analysis", "RelatedItem", "analyze_article", "content_hash"]
+
+
+@dataclass(slots=True)
+class Source:
+    """Where articles come from: an outlet's feed, section page, sitemap or a bulk file."""
+
+    url: str
+    name: str
+    kind: str = "feed"  # feed | page | sitemap | bulk
+    allow_private: bool = False
+    enabled: bool = True
+    id: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success: str | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    next_poll: str | None = None
+
+
+@dataclass(slots=True)
+class RelatedItem:
+    """A read-also or similar-list entry found on a scraped page (kept as metadata)."""
+
+    title: str
+    body: list[str] = field(default_factory=list)
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class Article:
+    """One published article. ``url`` (canonical) is the external key."""
+
+    url: str
+    outlet: str
+    title: str = ""
+    body: list[str] = field(default_factory=list)
+    subheadings: list[str] = field(default_factory=list)
+    source_attribution: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    extracted: datetime | None = None
+    language: str = "ar"
+    read_also: list[RelatedItem] = field(default_factory=list)
+    similar_titles: list[str] = field(default_factory=list)
+    lead_image: str | None = None
+    id: int | None = None
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            self.content_hash = content_hash(self.body)
+
+    @property
+    def time(self) -> datetime | None:
+        """The best known time of the article: published, else extracted."""
+        return self.published or self.extracted
+
+    @property
+    def lead(self) -> str:
+        """The first paragraph that is not a subheading (what a card shows)."""
+        for p in self.body:
+            if p not in self.subheadings:
+                return p
+        return ""
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Derived matching forms of an article: normalized text and stems."""
+
+    title_norm: str
+    body_norm: str
+    title_terms: list[str]
+    body_terms: list[str]
+
+
+def content_hash(body: list[str]) -> str:
+    """SHA-1 of the body text with whitespace collapsed: equal hashes = exact copies."""
+    text = "\n".join(" ".join(p.split()) for p in body if p.strip())
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def analyze_article(article: Article) -> Analysis:
+    """Compute the analyzed forms used by the index, dedupe and ranking."""
+    title_norm = normalize_arabic(article.title)
+    body_norm = normalize_arabic("\n".join(article.body))
+    return Analysis(
+        title_norm=title_norm,
+        body_norm=body_norm,
+        title_terms=analyze_normalized(title_norm),
+        body_terms=analyze_normalized(body_norm),
+    )

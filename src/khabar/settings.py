@@ -1,0 +1,54 @@
+"""Settings declared as data and passed explicitly (no globals)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Settings", "RelatedSettings", "DedupeSettings", "StorySettings"]
+
+
+@dataclass(frozen=True)
+class RelatedSettings:
+    k: int = 10
+    mlt_terms: int = 40  # distinctive terms in the more-like-this query
+    title_weight: float = 3.0  # title terms count this many times a body term
+    candidates: int = 200  # lexical/dense candidates considered before fusion
+    time_scale_days: float = 4.0  # time proximity half-life
+    dense_weight: float = 0.5
+    time_weight: float = 0.25
+    mmr_lambda: float = 0.85  # 1.0 = pure relevance, lower = more diverse
+    near_dup_in_list: float = 0.6  # two list items this similar are wordings of one item
+
+
+@dataclass(frozen=True)
+class DedupeSettings:
+    shingle_words: int = 5
+    permutations: int = 128
+    threshold: float = 0.5  # LSH candidate threshold on shingle Jaccard
+    min_body_words: int = 30  # shorter bodies are never near-duplicates (boilerplate)
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    join_threshold: float = 0.3
+    window_days: float = 3.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str = "khabar.db"
+    related: RelatedSettings = field(default_factory=RelatedSettings)
+    dedupe: DedupeSettings = field(default_factory=DedupeSettings)
+    stories: StorySettings = field(default_factory=StorySettings)
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @classmethod
+    def from_env(cls, db: str | None = None) -> "Settings":
+        return cls(db=db or os.environ.get("KHABAR_DB") or "khabar.db")
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.db)

@@ -1,0 +1,173 @@
+"""The storage interface. Everything outside ``khabar.store`` talks to this only.
+
+SQLite is the embedded default; a PostgreSQL implementation must fit behind the
+same methods without touching callers. Methods take and return model objects or
+plain data (dicts, tuples), never cursors or SQL.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Iterator
+
+from ..models import Analysis, Article, Source
+
+__all__ = ["Store", "AddResult", "IndexRow", "SearchHit"]
+
+
+@dataclass
+class AddResult:
+    """What happened to a batch of articles offered to the store."""
+
+    new: int = 0
+    existing: int = 0  # URL already stored: nothing written
+    tombstoned: int = 0  # URL was deleted once: never comes back
+    exact_duplicates: int = 0  # new, but same content hash as a stored article
+    new_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class IndexRow:
+    """What the index builders need of an article, without its display text."""
+
+    id: int
+    url: str
+    outlet: str
+    time: datetime | None
+    content_hash: str
+    title_terms: list[str]
+    body_terms: list[str]
+    title_norm: str
+    body_norm: str
+
+
+@dataclass(slots=True)
+class SearchHit:
+    id: int
+    score: float
+
+
+class Store(ABC):
+    # --- lifecycle -----------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # --- articles ------------------------------------------------------------
+    @abstractmethod
+    def add_articles(self, items: Iterable[tuple[Article, Analysis]]) -> AddResult:
+        """Insert new articles (idempotent on URL, refusing tombstoned URLs), all or nothing."""
+
+    @abstractmethod
+    def get_article(self, article_id: int) -> Article | None: ...
+
+    @abstractmethod
+    def get_articles(self, ids: list[int]) -> dict[int, Article]: ...
+
+    @abstractmethod
+    def article_id(self, url: str) -> int | None: ...
+
+    @abstractmethod
+    def list_articles(
+        self,
+        outlet: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Article]: ...
+
+    @abstractmethod
+    def delete_article(self, url: str) -> bool:
+        """Delete an article and leave a tombstone so it never comes back."""
+
+    @abstractmethod
+    def iter_index_rows(self, ids: list[int] | None = None) -> Iterator[IndexRow]:
+        """Analyzed rows in time order (all, or the given ids)."""
+
+    @abstractmethod
+    def stats(self) -> dict: ...
+
+    @abstractmethod
+    def outlets(self) -> list[dict]:
+        """Outlets with article counts and time span."""
+
+    # --- search --------------------------------------------------------------
+    @abstractmethod
+    def search(
+        self,
+        terms: list[str],
+        outlet: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        match_all: bool = True,
+    ) -> tuple[list[SearchHit], int]:
+        """Full-text search over analyzed stems: hits (BM25, higher is better) and total count."""
+
+    # --- copies and stories ---------------------------------------------------
+    @abstractmethod
+    def replace_copies(self, rows: list[tuple[int, int, float, str]]) -> None:
+        """Replace all copy links: (article_id, canonical_id, score, kind)."""
+
+    @abstractmethod
+    def add_copies(self, rows: list[tuple[int, int, float, str]]) -> None: ...
+
+    @abstractmethod
+    def copy_links(self) -> list[tuple[int, int, float, str]]: ...
+
+    @abstractmethod
+    def replace_stories(self, stories: list[dict], members: list[tuple[int, int, float]]) -> None:
+        """Replace all stories. ``stories``: dicts with id, label, first_time, last_time,
+        article_count, outlet_count; ``members``: (article_id, story_id, score)."""
+
+    @abstractmethod
+    def story_members(self) -> list[tuple[int, int]]:
+        """(article_id, story_id) for every assigned article."""
+
+    @abstractmethod
+    def list_stories(self, limit: int = 50, offset: int = 0) -> list[dict]: ...
+
+    @abstractmethod
+    def get_story(self, story_id: int) -> dict | None:
+        """The story's fields plus ``article_ids`` in time order."""
+
+    # --- dense vectors and derived blobs --------------------------------------
+    @abstractmethod
+    def put_embeddings(self, model: str, rows: list[tuple[int, bytes]]) -> None: ...
+
+    @abstractmethod
+    def embeddings(self, model: str) -> Iterator[tuple[int, bytes]]: ...
+
+    @abstractmethod
+    def ids_without_embedding(self, model: str) -> list[int]: ...
+
+    @abstractmethod
+    def put_blob(self, name: str, version: str, data: bytes) -> None: ...
+
+    @abstractmethod
+    def get_blob(self, name: str) -> tuple[str, bytes] | None: ...
+
+    @abstractmethod
+    def get_meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    # --- live sources ---------------------------------------------------------
+    @abstractmethod
+    def add_source(self, source: Source) -> Source: ...
+
+    @abstractmethod
+    def list_sources(self) -> list[Source]: ...
+
+    @abstractmethod
+    def update_source(self, source: Source) -> None: ...
+
+    @abstractmethod
+    def http_cache_get(self, url: str) -> dict | None: ...
+
+    @abstractmethod
+    def http_cache_put(self, url: str, etag: str | None, last_modified: str | None, status: int) -> None: ...

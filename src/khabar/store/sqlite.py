@@ -1,0 +1,505 @@
+"""SQLite implementation of the store: one file, WAL, one writer thread, FTS5.
+
+Readers get one connection per thread; every write goes through ``Writer``.
+All SQL is parameterized; FTS queries are built only from analyzer stems, each
+quoted, so user input never reaches FTS syntax.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import threading
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..models import Analysis, Article, RelatedItem, Source
+from .base import AddResult, IndexRow, SearchHit, Store
+from .schema import MIGRATIONS
+from .writer import Writer
+
+__all__ = ["SQLiteStore"]
+
+_ARTICLE_COLS = (
+    "a.id, a.url, o.key, a.title, a.body, a.subheadings, a.source_attribution, a.author, "
+    "a.published, a.extracted, a.language, a.content_hash, a.extras"
+)
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.replace(microsecond=0).isoformat() if t else None
+
+
+def _dt(s: str | None) -> datetime | None:
+    return datetime.fromisoformat(s) if s else None
+
+
+def _fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | Path):
+        path = str(path)
+        if path == ":memory:":
+            # A private shared-cache memory database, so the writer and readers see the same data.
+            self._uri = f"file:khabar-{uuid.uuid4().hex}?mode=memory&cache=shared"
+            self._keepalive = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._uri = Path(path).absolute().as_uri()
+            self._keepalive = None
+        self.path = path
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._writer = Writer(self._connect_writer)
+        self._outlet_ids: dict[str, int] = {}
+
+    # --- connections ----------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._uri, uri=True, timeout=30, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        return conn
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        conn = self._connect()
+        if self._keepalive is None:
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self._migrate(conn)
+        return conn
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+            conn.executescript("BEGIN;" + sql + f"; PRAGMA user_version = {number}; COMMIT;")
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def close(self) -> None:
+        self._writer.close()
+        with self._readers_lock:
+            for conn in self._readers:
+                try:
+                    conn.close()
+                except sqlite3.ProgrammingError:
+                    pass  # created in another thread that is gone
+            self._readers.clear()
+        if self._keepalive is not None:
+            self._keepalive.close()
+
+    def write(self, fn):
+        """Run ``fn(conn)`` as one transaction on the writer thread."""
+        return self._writer.execute(fn)
+
+    # --- articles -------------------------------------------------------------
+    @staticmethod
+    def _outlet_id(conn: sqlite3.Connection, cache: dict, key: str) -> int:
+        oid = cache.get(key)
+        if oid is None:
+            conn.execute("INSERT OR IGNORE INTO outlets(key, name) VALUES (?, ?)", (key, key))
+            oid = conn.execute("SELECT id FROM outlets WHERE key = ?", (key,)).fetchone()[0]
+            cache[key] = oid
+        return oid
+
+    def set_outlet_names(self, names: dict[str, str]) -> None:
+        def fn(conn):
+            conn.executemany(
+                "INSERT INTO outlets(key, name) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET name = excluded.name",
+                list(names.items()),
+            )
+
+        self.write(fn)
+
+    def add_articles(self, items: Iterable[tuple[Article, Analysis]]) -> AddResult:
+        items = list(items)
+
+        def fn(conn: sqlite3.Connection) -> AddResult:
+            result = AddResult()
+            cache: dict[str, int] = {}
+            for art, ana in items:
+                if conn.execute("SELECT 1 FROM tombstones WHERE url = ?", (art.url,)).fetchone():
+                    result.tombstoned += 1
+                    continue
+                if conn.execute("SELECT 1 FROM articles WHERE url = ?", (art.url,)).fetchone():
+                    result.existing += 1
+                    continue
+                if conn.execute("SELECT 1 FROM articles WHERE content_hash = ? LIMIT 1", (art.content_hash,)).fetchone():
+                    result.exact_duplicates += 1
+                extras = {
+                    "read_also": [{"title": r.title, "body": r.body, "url": r.url} for r in art.read_also],
+                    "similar": art.similar_titles,
+                    "lead_image": art.lead_image,
+                }
+                cur = conn.execute(
+                    "INSERT INTO articles(url, outlet_id, title, body, subheadings, source_attribution, author,"
+                    " published, extracted, time, language, content_hash, extras)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        art.url,
+                        self._outlet_id(conn, cache, art.outlet),
+                        art.title,
+                        json.dumps(art.body, ensure_ascii=False),
+                        json.dumps(art.subheadings, ensure_ascii=False),
+                        art.source_attribution,
+                        art.author,
+                        _iso(art.published),
+                        _iso(art.extracted),
+                        _iso(art.time),
+                        art.language,
+                        art.content_hash,
+                        json.dumps(extras, ensure_ascii=False),
+                    ),
+                )
+                aid = cur.lastrowid
+                title_terms, body_terms = " ".join(ana.title_terms), " ".join(ana.body_terms)
+                conn.execute(
+                    "INSERT INTO analysis(article_id, title, body, title_norm, body_norm) VALUES (?,?,?,?,?)",
+                    (aid, title_terms, body_terms, ana.title_norm, ana.body_norm),
+                )
+                conn.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", (aid, title_terms, body_terms))
+                art.id = aid
+                result.new += 1
+                result.new_ids.append(aid)
+            return result
+
+        return self.write(fn)
+
+    @staticmethod
+    def _row_to_article(row) -> Article:
+        extras = json.loads(row[12] or "{}")
+        return Article(
+            id=row[0],
+            url=row[1],
+            outlet=row[2],
+            title=row[3],
+            body=json.loads(row[4]),
+            subheadings=json.loads(row[5]),
+            source_attribution=row[6],
+            author=row[7],
+            published=_dt(row[8]),
+            extracted=_dt(row[9]),
+            language=row[10],
+            content_hash=row[11],
+            read_also=[RelatedItem(r["title"], r.get("body", []), r.get("url")) for r in extras.get("read_also", [])],
+            similar_titles=extras.get("similar", []),
+            lead_image=extras.get("lead_image"),
+        )
+
+    def get_article(self, article_id: int) -> Article | None:
+        return self.get_articles([article_id]).get(article_id)
+
+    def get_articles(self, ids: list[int]) -> dict[int, Article]:
+        out: dict[int, Article] = {}
+        ids = list(dict.fromkeys(int(i) for i in ids))
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT {_ARTICLE_COLS} FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE a.id IN ({marks})",
+                chunk,
+            )
+            for row in rows:
+                out[row[0]] = self._row_to_article(row)
+        return out
+
+    def article_id(self, url: str) -> int | None:
+        row = self._db.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
+    def list_articles(self, outlet=None, since=None, until=None, limit=50, offset=0) -> list[Article]:
+        where, args = _filters(outlet, since, until)
+        rows = self._db.execute(
+            f"SELECT {_ARTICLE_COLS} FROM articles a JOIN outlets o ON o.id = a.outlet_id {where}"
+            " ORDER BY a.time DESC, a.id DESC LIMIT ? OFFSET ?",
+            (*args, int(limit), int(offset)),
+        )
+        return [self._row_to_article(r) for r in rows]
+
+    def count_articles(self, outlet=None, since=None, until=None) -> int:
+        where, args = _filters(outlet, since, until)
+        return self._db.execute(
+            f"SELECT count(*) FROM articles a JOIN outlets o ON o.id = a.outlet_id {where}", args
+        ).fetchone()[0]
+
+    def delete_article(self, url: str) -> bool:
+        def fn(conn):
+            row = conn.execute(
+                "SELECT a.id, a.content_hash, n.title, n.body FROM articles a JOIN analysis n ON n.article_id = a.id"
+                " WHERE a.url = ?",
+                (url,),
+            ).fetchone()
+            if not row:
+                return False
+            aid, chash, title, body = row
+            # External-content FTS5: the index entry is removed by replaying the old values.
+            conn.execute("INSERT INTO fts(fts, rowid, title, body) VALUES ('delete', ?, ?, ?)", (aid, title, body))
+            # Copies that pointed at the deleted article lose their canonical: drop those links.
+            conn.execute("DELETE FROM copies WHERE article_id = ? OR canonical_id = ?", (aid, aid))
+            conn.execute("DELETE FROM story_articles WHERE article_id = ?", (aid,))
+            conn.execute("DELETE FROM articles WHERE id = ?", (aid,))
+            conn.execute("INSERT OR REPLACE INTO tombstones(url, content_hash) VALUES (?, ?)", (url, chash))
+            return True
+
+        return self.write(fn)
+
+    def iter_index_rows(self, ids: list[int] | None = None) -> Iterator[IndexRow]:
+        sql = (
+            "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm"
+            " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
+        )
+        conn = self._connect()  # a private cursor: the caller may interleave other reads
+        try:
+            if ids is None:
+                batches = [conn.execute(sql + " ORDER BY a.time, a.id")]
+            else:
+                batches = (
+                    conn.execute(sql + f" WHERE a.id IN ({','.join('?' * len(c))}) ORDER BY a.time, a.id", c)
+                    for c in _chunks(list(ids), 500)
+                )
+            for cursor in batches:
+                for r in cursor:
+                    yield IndexRow(
+                        id=r[0], url=r[1], outlet=r[2], time=_dt(r[3]), content_hash=r[4],
+                        title_terms=r[5].split(), body_terms=r[6].split(), title_norm=r[7], body_norm=r[8],
+                    )
+        finally:
+            conn.close()
+
+    def stats(self) -> dict:
+        db = self._db
+        articles, hashes, first, last = db.execute(
+            "SELECT count(*), count(DISTINCT content_hash), min(time), max(time) FROM articles"
+        ).fetchone()
+        outlets = db.execute("SELECT count(DISTINCT outlet_id) FROM articles").fetchone()[0]
+        near = db.execute("SELECT count(*) FROM copies WHERE kind = 'near'").fetchone()[0]
+        stories = db.execute("SELECT count(*) FROM stories").fetchone()[0]
+        tomb = db.execute("SELECT count(*) FROM tombstones").fetchone()[0]
+        return {
+            "articles": articles,
+            "outlets": outlets,
+            "duplicates": articles - hashes,
+            "near_duplicates": near,
+            "stories": stories,
+            "tombstones": tomb,
+            "first": first,
+            "last": last,
+        }
+
+    def outlets(self) -> list[dict]:
+        rows = self._db.execute(
+            "SELECT o.id, o.key, o.name, count(a.id), min(a.time), max(a.time) FROM outlets o"
+            " LEFT JOIN articles a ON a.outlet_id = o.id GROUP BY o.id ORDER BY count(a.id) DESC, o.key"
+        )
+        return [
+            {"id": r[0], "key": r[1], "name": r[2], "articles": r[3], "first": r[4], "last": r[5]} for r in rows
+        ]
+
+    # --- search ---------------------------------------------------------------
+    def search(self, terms, outlet=None, since=None, until=None, limit=20, offset=0, match_all=True):
+        terms = list(dict.fromkeys(t for t in terms if t))
+        if not terms:
+            return [], 0
+        query = (" AND " if match_all else " OR ").join(_fts_phrase(t) for t in terms)
+        where, args = _filters(outlet, since, until)
+        where = where.replace("WHERE", "AND") if where else ""
+        base = (
+            "FROM fts JOIN articles a ON a.id = fts.rowid JOIN outlets o ON o.id = a.outlet_id"
+            f" WHERE fts MATCH ? {where}"
+        )
+        total = self._db.execute(f"SELECT count(*) {base}", (query, *args)).fetchone()[0]
+        rows = self._db.execute(
+            f"SELECT a.id, -bm25(fts, 3.0, 1.0) AS s {base} ORDER BY s DESC LIMIT ? OFFSET ?",
+            (query, *args, int(limit), int(offset)),
+        )
+        return [SearchHit(r[0], r[1]) for r in rows], total
+
+    # --- copies and stories ------------------------------------------------------
+    def replace_copies(self, rows):
+        def fn(conn):
+            conn.execute("DELETE FROM copies")
+            conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?)", rows)
+
+        self.write(fn)
+
+    def add_copies(self, rows):
+        self.write(lambda conn: conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?)", rows))
+
+    def copy_links(self):
+        return [tuple(r) for r in self._db.execute("SELECT article_id, canonical_id, score, kind FROM copies")]
+
+    def replace_stories(self, stories, members):
+        def fn(conn):
+            conn.execute("DELETE FROM story_articles")
+            conn.execute("DELETE FROM stories")
+            conn.executemany(
+                "INSERT INTO stories(id, label, first_time, last_time, article_count, outlet_count)"
+                " VALUES (:id, :label, :first_time, :last_time, :article_count, :outlet_count)",
+                stories,
+            )
+            conn.executemany("INSERT INTO story_articles(article_id, story_id, score) VALUES (?,?,?)", members)
+
+        self.write(fn)
+
+    def story_members(self):
+        return [tuple(r) for r in self._db.execute("SELECT article_id, story_id FROM story_articles")]
+
+    def list_stories(self, limit=50, offset=0):
+        rows = self._db.execute(
+            "SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories"
+            " ORDER BY last_time DESC, article_count DESC LIMIT ? OFFSET ?",
+            (int(limit), int(offset)),
+        )
+        return [_story_dict(r) for r in rows]
+
+    def get_story(self, story_id):
+        row = self._db.execute(
+            "SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories WHERE id = ?",
+            (int(story_id),),
+        ).fetchone()
+        if not row:
+            return None
+        story = _story_dict(row)
+        story["article_ids"] = [
+            r[0]
+            for r in self._db.execute(
+                "SELECT s.article_id FROM story_articles s JOIN articles a ON a.id = s.article_id"
+                " WHERE s.story_id = ? ORDER BY a.time, a.id",
+                (int(story_id),),
+            )
+        ]
+        return story
+
+    # --- embeddings, blobs, meta -------------------------------------------------
+    def put_embeddings(self, model, rows):
+        self.write(
+            lambda conn: conn.executemany(
+                "INSERT OR REPLACE INTO embeddings(article_id, model, vec) VALUES (?,?,?)",
+                [(aid, model, vec) for aid, vec in rows],
+            )
+        )
+
+    def embeddings(self, model):
+        yield from self._db.execute("SELECT article_id, vec FROM embeddings WHERE model = ? ORDER BY article_id", (model,))
+
+    def ids_without_embedding(self, model):
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT a.id FROM articles a LEFT JOIN embeddings e ON e.article_id = a.id AND e.model = ?"
+                " WHERE e.article_id IS NULL ORDER BY a.time DESC, a.id",
+                (model,),
+            )
+        ]
+
+    def put_blob(self, name, version, data):
+        self.write(lambda conn: conn.execute("INSERT OR REPLACE INTO blobs VALUES (?,?,?)", (name, version, data)))
+
+    def get_blob(self, name):
+        row = self._db.execute("SELECT version, data FROM blobs WHERE name = ?", (name,)).fetchone()
+        return (row[0], bytes(row[1])) if row else None
+
+    def get_meta(self, key):
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key, value):
+        self.write(lambda conn: conn.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value)))
+
+    def data_version(self) -> str:
+        """Changes whenever articles are added or deleted (derived indexes key on it)."""
+        n, m = self._db.execute("SELECT count(*), coalesce(max(id), 0) FROM articles").fetchone()
+        t = self._db.execute("SELECT count(*) FROM tombstones").fetchone()[0]
+        return f"{n}:{m}:{t}"
+
+    # --- sources ---------------------------------------------------------------
+    _SOURCE_COLS = (
+        "id, url, name, kind, allow_private, enabled, etag, last_modified, last_success, last_error,"
+        " consecutive_failures, next_poll"
+    )
+
+    def add_source(self, source: Source) -> Source:
+        def fn(conn):
+            conn.execute(
+                "INSERT INTO sources(url, name, kind, allow_private, enabled) VALUES (?,?,?,?,?)"
+                " ON CONFLICT(url) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
+                " allow_private = excluded.allow_private",
+                (source.url, source.name, source.kind, int(source.allow_private), int(source.enabled)),
+            )
+            return conn.execute("SELECT id FROM sources WHERE url = ?", (source.url,)).fetchone()[0]
+
+        source.id = self.write(fn)
+        return source
+
+    def list_sources(self) -> list[Source]:
+        rows = self._db.execute(f"SELECT {self._SOURCE_COLS} FROM sources ORDER BY id")
+        return [
+            Source(
+                id=r[0], url=r[1], name=r[2], kind=r[3], allow_private=bool(r[4]), enabled=bool(r[5]), etag=r[6],
+                last_modified=r[7], last_success=r[8], last_error=r[9], consecutive_failures=r[10], next_poll=r[11],
+            )
+            for r in rows
+        ]
+
+    def update_source(self, source: Source) -> None:
+        self.write(
+            lambda conn: conn.execute(
+                "UPDATE sources SET name=?, kind=?, allow_private=?, enabled=?, etag=?, last_modified=?,"
+                " last_success=?, last_error=?, consecutive_failures=?, next_poll=? WHERE id=?",
+                (
+                    source.name, source.kind, int(source.allow_private), int(source.enabled), source.etag,
+                    source.last_modified, source.last_success, source.last_error, source.consecutive_failures,
+                    source.next_poll, source.id,
+                ),
+            )
+        )
+
+    def http_cache_get(self, url):
+        row = self._db.execute("SELECT etag, last_modified, status, fetched FROM http_cache WHERE url = ?", (url,)).fetchone()
+        return dict(zip(("etag", "last_modified", "status", "fetched"), row)) if row else None
+
+    def http_cache_put(self, url, etag, last_modified, status):
+        self.write(
+            lambda conn: conn.execute(
+                "INSERT OR REPLACE INTO http_cache VALUES (?,?,?,?, strftime('%Y-%m-%dT%H:%M:%S','now'))",
+                (url, etag, last_modified, status),
+            )
+        )
+
+
+def _story_dict(r) -> dict:
+    return dict(zip(("id", "label", "first_time", "last_time", "article_count", "outlet_count"), r))
+
+
+def _filters(outlet, since, until) -> tuple[str, list]:
+    clauses, args = [], []
+    if outlet:
+        clauses.append("o.key = ?")
+        args.append(outlet)
+    if since:
+        clauses.append("a.time >= ?")
+        args.append(_iso(since))
+    if until:
+        clauses.append("a.time < ?")
+        args.append(_iso(until))
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _chunks(seq: list, n: int):
+    it = iter(seq)
+    while chunk := list(itertools.islice(it, n)):
+        yield chunk
