@@ -24,10 +24,9 @@ class RelatedSettings:
 
 @dataclass(frozen=True)
 class DedupeSettings:
-    shingle_words: int = 5
-    permutations: int = 128
-    threshold: float = 0.5  # LSH candidate threshold on shingle Jaccard
-    min_body_words: int = 30  # shorter bodies are never near-duplicates (boilerplate)
+    shingle_words: int = 3  # word 3-shingles of the normalized body (chosen on dev)
+    threshold: float = 0.48  # shingle containment at which two bodies are copies (chosen on dev)
+    min_body_words: int = 20  # fewer distinct shingles than this: never a copy (boilerplate)
 
 
 @dataclass(frozen=True)

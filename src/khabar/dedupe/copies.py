@@ -1,0 +1,151 @@
+"""Copies: exact duplicates (content hash) and near-duplicates (shingle containment).
+
+Why containment and not Jaccard: wire copies here are press releases with a new
+first line, trimmed or lightly reworded. Trimming halves Jaccard but leaves
+containment (overlap / the shorter text's shingles) high. On the dev judgments,
+word-3-shingle containment ≥ 0.48 gives F1 ≈ 0.91 where whole-body 5-shingle
+Jaccard tops out at ≈ 0.78.
+
+Candidates come from an exact sparse overlap product (doc × shingle matrix
+times its transpose, on shingles shared by 2..``MAX_DF`` documents), so no copy
+is lost to hashing luck; phrases shared by more documents are boilerplate.
+
+Groups form in time order: an article joins the group of the earliest-formed
+group it copies, whose canonical is that group's first article (the original).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from ..settings import DedupeSettings
+from ..store.base import IndexRow
+from ..text import tokenize
+
+__all__ = ["ShingleIndex", "build_shingles", "find_copy_links", "containment"]
+
+MAX_DF = 400
+CANDIDATE_FRACTION = 0.5  # bound on low-df overlap before the exact check
+_P1, _P2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+@dataclass
+class ShingleIndex:
+    ids: np.ndarray
+    matrix: sparse.csr_matrix  # binary doc × shingle (shingles with 2..MAX_DF docs)
+    sizes: np.ndarray  # total distinct shingles per doc
+    hashes: list[np.ndarray]  # sorted distinct shingle hashes per doc
+    hash_key: np.ndarray  # content hash per doc
+
+
+def _doc_shingles(body_norm: str, vocab: dict[str, int], k: int) -> np.ndarray:
+    toks = tokenize(body_norm)
+    if len(toks) < k:
+        return np.zeros(0, dtype=np.uint64)
+    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in toks), dtype=np.uint64, count=len(toks))
+    with np.errstate(over="ignore"):
+        h = ids[: len(ids) - k + 1].copy()
+        for j in range(1, k):
+            h = h * (_P1 if j % 2 else _P2) + ids[j : len(ids) - k + 1 + j]
+    return np.unique(h)
+
+
+def build_shingles(rows: list[IndexRow], settings: DedupeSettings) -> ShingleIndex:
+    vocab: dict[str, int] = {}
+    hashes = []
+    for r in rows:
+        h = _doc_shingles(r.body_norm, vocab, settings.shingle_words)
+        if len(h) < settings.min_body_words:
+            h = np.zeros(0, dtype=np.uint64)  # too short to tell a copy from boilerplate
+        hashes.append(h)
+    sizes = np.array([len(h) for h in hashes], dtype=np.float32)
+    n = len(rows)
+    if n == 0 or not sizes.any():
+        matrix = sparse.csr_matrix((n, 0), dtype=np.float32)
+    else:
+        allh = np.concatenate(hashes)
+        uniq, col, df = np.unique(allh, return_inverse=True, return_counts=True)
+        keep = (df[col] >= 2) & (df[col] <= MAX_DF)
+        row = np.repeat(np.arange(n), [len(h) for h in hashes])
+        matrix = sparse.csr_matrix(
+            (np.ones(int(keep.sum()), dtype=np.float32), (row[keep], col[keep])), shape=(n, len(uniq))
+        )
+    return ShingleIndex(
+        ids=np.array([r.id for r in rows], dtype=np.int64),
+        matrix=matrix,
+        sizes=sizes,
+        hashes=hashes,
+        hash_key=np.array([r.content_hash for r in rows], dtype=object),
+    )
+
+
+def containment(a: np.ndarray, b: np.ndarray) -> float:
+    """Shared shingles over the shorter document's shingles (0 when either is empty)."""
+    if len(a) == 0 or len(b) == 0:
+        return 0.0
+    return len(np.intersect1d(a, b, assume_unique=True)) / min(len(a), len(b))
+
+
+def find_copy_links(
+    index: ShingleIndex, settings: DedupeSettings, existing: dict[int, int] | None = None, only_rows=None
+) -> list[tuple[int, int, float, str]]:
+    """Copy links (article_id, canonical_id, score, kind) for rows in time order.
+
+    ``existing`` maps already-linked article ids to their canonical; ``only_rows``
+    restricts the check to those row positions (incremental arrival).
+    """
+    canonical: dict[int, int] = dict(existing or {})
+    links: list[tuple[int, int, float, str]] = []
+    n = len(index.ids)
+    rows = range(n) if only_rows is None else sorted(only_rows)
+    first_by_hash: dict[str, int] = {}
+    for i in range(n):
+        if index.sizes[i] > 0:
+            first_by_hash.setdefault(index.hash_key[i], i)
+    mat = index.matrix
+    row_of = {int(a): r for r, a in enumerate(index.ids)}
+    mat_t = mat.T.tocsr() if mat.shape[1] else None
+    block = 1024
+    rows = list(rows)
+    for start in range(0, len(rows), block):
+        chunk = rows[start : start + block]
+        overlap = (mat[chunk] @ mat_t).tocsr() if mat_t is not None else None
+        for ci, i in enumerate(chunk):
+            aid = int(index.ids[i])
+            if aid in canonical or index.sizes[i] == 0:
+                continue
+            first = first_by_hash.get(index.hash_key[i])
+            if first is not None and first < i:
+                links.append(_link(canonical, aid, int(index.ids[first]), 1.0, "exact"))
+                continue
+            if overlap is None:
+                continue
+            s, e = overlap.indptr[ci], overlap.indptr[ci + 1]
+            cols, shared = overlap.indices[s:e], overlap.data[s:e]
+            earlier = cols < i
+            cols, shared = cols[earlier], shared[earlier]
+            if len(cols) == 0:
+                continue
+            # Cheap bound first (shared low-df shingles), then the exact containment.
+            denom = np.minimum(index.sizes[i], index.sizes[cols])
+            maybe = cols[shared / np.maximum(denom, 1) >= settings.threshold * CANDIDATE_FRACTION]
+            best_root, best_score = None, 0.0
+            for j in maybe[np.argsort(maybe)]:
+                root_row = row_of[canonical.get(int(index.ids[j]), int(index.ids[j]))]
+                # Star groups: an article joins a group only if it copies the group's
+                # canonical itself, so template-alike articles do not chain together.
+                score = containment(index.hashes[i], index.hashes[root_row])
+                if score >= settings.threshold and score > best_score:
+                    best_root, best_score = root_row, score
+            if best_root is not None:
+                links.append(_link(canonical, aid, int(index.ids[best_root]), best_score, "near"))
+    return links
+
+
+def _link(canonical: dict[int, int], aid: int, other: int, score: float, kind: str):
+    root = canonical.get(other, other)
+    canonical[aid] = root
+    return (aid, root, round(score, 4), kind)

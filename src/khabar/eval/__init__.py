@@ -1,0 +1,1 @@
+"""Evaluation against judged data (``khabar eval``)."""

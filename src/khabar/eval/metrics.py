@@ -1,0 +1,110 @@
+"""Metrics exactly as defined in shared/eval/README.md.
+
+- nDCG@10: gain 2^g − 1 (0 for a ``dup`` candidate), discount log2(rank + 1), ideal =
+  the query's judged candidates sorted by gain, unjudged = gain 0, mean over queries.
+- P@10: share of the top 10 with g ≥ 2 and not dup.
+- copies@10: dup candidates in the top 10, mean per query.
+- judged@10: share of the top 10 that is judged.
+- pairwise precision/recall/F1 over judged pairs, for copies and for stories.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Judgment", "load_qrels", "load_run", "related_metrics", "pair_metrics", "per_query_ndcg"]
+
+
+@dataclass(frozen=True)
+class Judgment:
+    grade: int
+    dup: bool
+
+    @property
+    def gain(self) -> float:
+        return 0.0 if self.dup else float(2**self.grade - 1)
+
+
+Qrels = dict[str, dict[str, Judgment]]
+
+
+def load_qrels(path: str | Path) -> Qrels:
+    qrels: Qrels = defaultdict(dict)
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            qrels[r["q"]][r["d"]] = Judgment(int(r["g"]), bool(r.get("dup", False)))
+    return dict(qrels)
+
+
+def load_run(path: str | Path) -> dict[str, list[str]]:
+    """A TREC run: ``query Q0 doc rank score tag`` → docs per query in rank order."""
+    ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 6:
+            ranked[parts[0]].append((int(parts[3]), parts[2]))
+    return {q: [d for _, d in sorted(docs)] for q, docs in ranked.items()}
+
+
+def _dcg(gains: list[float]) -> float:
+    return sum(g / math.log2(rank + 1) for rank, g in enumerate(gains, start=1))
+
+
+def per_query_ndcg(judged: dict[str, Judgment], docs: list[str], k: int = 10) -> float:
+    gains = [judged[d].gain if d in judged else 0.0 for d in docs[:k]]
+    ideal = sorted((j.gain for j in judged.values()), reverse=True)[:k]
+    best = _dcg(ideal)
+    return _dcg(gains) / best if best > 0 else 0.0
+
+
+def related_metrics(qrels: Qrels, run: dict[str, list[str]], k: int = 10) -> dict:
+    """Mean nDCG@k, P@k, copies@k, judged@k over the queries of ``qrels``."""
+    ndcg = p = copies = judged = 0.0
+    per_query = {}
+    for q, judged_q in qrels.items():
+        docs = run.get(q, [])[:k]
+        n = per_query_ndcg(judged_q, docs, k)
+        per_query[q] = n
+        ndcg += n
+        p += sum(1 for d in docs if d in judged_q and judged_q[d].grade >= 2 and not judged_q[d].dup) / k
+        copies += sum(1 for d in docs if d in judged_q and judged_q[d].dup)
+        judged += (sum(1 for d in docs if d in judged_q) / len(docs)) if docs else 0.0
+    n_q = max(len(qrels), 1)
+    return {
+        "ndcg@10": ndcg / n_q,
+        "p@10": p / n_q,
+        "copies@10": copies / n_q,
+        "judged@10": judged / n_q,
+        "queries": len(qrels),
+        "per_query": per_query,
+    }
+
+
+def pair_metrics(qrels: Qrels, same: callable, kind: str) -> dict:
+    """Pairwise precision/recall/F1 over judged pairs.
+
+    ``kind='dups'``: positive when dup. ``kind='stories'``: positive when g == 3,
+    negative when g ≤ 1, g == 2 not counted. ``same(a, b)`` is the system's prediction.
+    """
+    tp = fp = fn = 0
+    for q, judged in qrels.items():
+        for d, j in judged.items():
+            if kind == "dups":
+                truth = j.dup
+            else:
+                if j.grade == 2:
+                    continue
+                truth = j.grade == 3
+            pred = same(q, d)
+            tp += truth and pred
+            fp += (not truth) and pred
+            fn += truth and not pred
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
