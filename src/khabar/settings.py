@@ -17,9 +17,10 @@ class RelatedSettings:
     candidates: int = 200  # lexical/dense candidates considered before fusion
     time_scale_days: float = 4.0  # time proximity half-life
     dense_weight: float = 0.5
-    time_weight: float = 0.25
-    mmr_lambda: float = 0.85  # 1.0 = pure relevance, lower = more diverse
-    near_dup_in_list: float = 0.6  # two list items this similar are wordings of one item
+    cosine_weight: float = 0.0  # TF-IDF cosine share of the lexical score
+    time_weight: float = 0.1
+    mmr_lambda: float = 0.9  # 1.0 = pure relevance, lower = more diverse
+    near_dup_in_list: float = 0.8  # two list items this similar (TF-IDF cosine) are wordings of one item
 
 
 @dataclass(frozen=True)

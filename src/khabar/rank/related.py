@@ -1,0 +1,164 @@
+"""Similar articles and the read-also pick for one article.
+
+The recipe (``Ranker.related``):
+1. lexical candidates: a more-like-this query from the article's most distinctive
+   stems, scored by BM25 (title counted ``TITLE_WEIGHT`` times);
+2. dense evidence where vectors exist (e5 cosine), and dense candidates from the ANN index;
+3. fusion: normalized lexical score + dense cosine + time proximity;
+4. exclusions: the article itself and its copies (shown as "also reported by");
+5. diversification (MMR): an item too close to one already listed is a rewording of
+   it, and copies of one another never both appear;
+6. read-also: the next read after the list: the strongest remaining same-story item
+   from another outlet (else the strongest remaining item). It never repeats a
+   listed item, and taking it from outside the list keeps the list's quality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..settings import RelatedSettings
+from .lexical import LexicalIndex
+
+__all__ = ["Ranker", "RelatedResult", "Scored"]
+
+
+@dataclass
+class Scored:
+    id: int
+    score: float
+
+
+@dataclass
+class RelatedResult:
+    article_id: int
+    read_also: Scored | None
+    similar: list[Scored]
+    copies: list[int] = field(default_factory=list)  # "also reported by"
+
+
+class Ranker:
+    def __init__(
+        self,
+        index: LexicalIndex,
+        settings: RelatedSettings,
+        copy_group: dict[int, int] | None = None,  # article id → canonical id
+        story_of: dict[int, int] | None = None,  # article id → story id
+        vectors: np.ndarray | None = None,  # row-aligned unit vectors (zeros when missing)
+        ann=None,
+    ):
+        self.index = index
+        self.settings = settings
+        self.row = index.row_of()
+        self.copy_group = copy_group or {}
+        self.members: dict[int, list[int]] = {}
+        for aid, canon in self.copy_group.items():
+            self.members.setdefault(canon, [canon]).append(aid)
+        self.story_of = story_of or {}
+        self.vectors = vectors
+        self.has_vec = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0
+        self.ann = ann
+
+    def group_of(self, aid: int) -> int:
+        return self.copy_group.get(aid, aid)
+
+    def copies_of(self, aid: int) -> list[int]:
+        group = self.members.get(self.group_of(aid), [])
+        return [a for a in group if a != aid]
+
+    def related(self, aid: int, title_terms: list[str], body_terms: list[str], k: int | None = None) -> RelatedResult:
+        s = self.settings
+        k = k or s.k
+        idx = self.index
+        i = self.row.get(aid)
+        cols, w = idx.query_vector(title_terms, body_terms, s.mlt_terms)
+        lex = idx.bm25_scores(cols, w)
+        top_lex = lex.max() if idx.size else 0.0
+        if top_lex > 0:
+            lex = lex / top_lex
+        if i is not None and s.cosine_weight > 0:
+            # TF-IDF cosine to the article's own vector: symmetric, length-normalized
+            # evidence that complements BM25's query-side view.
+            cos = np.asarray((idx.vectors @ idx.vectors[i].T).todense()).ravel()
+            lex = (1 - s.cosine_weight) * lex + s.cosine_weight * cos
+        n_cand = min(s.candidates, idx.size)
+        cand = np.argpartition(-lex, n_cand - 1)[:n_cand] if idx.size else np.zeros(0, dtype=np.int64)
+        dense = None
+        if self.vectors is not None and i is not None and self.has_vec[i]:
+            qv = self.vectors[i]
+            if self.ann is not None:
+                cand = np.union1d(cand, self.ann(qv, n_cand))
+            dense = self.vectors[cand] @ qv
+            dense = np.where(self.has_vec[cand], dense, np.nan)
+        cand_lex = lex[cand]
+        top = cand_lex.max() if len(cand) else 0.0
+        lex_n = cand_lex / top if top > 0 else cand_lex
+        fused = lex_n.copy()
+        if dense is not None:
+            # Where a candidate has no vector, its lexical score stands in for the dense one.
+            d = np.where(np.isnan(dense), lex_n, np.clip((dense - 0.75) / 0.2, 0, 1))
+            fused = (1 - s.dense_weight) * lex_n + s.dense_weight * d
+        if i is not None and not np.isnan(idx.times[i]):
+            dt = np.abs(np.nan_to_num(idx.times[cand] - idx.times[i], nan=365.0))
+            fused = fused * (1 - s.time_weight + s.time_weight * np.exp(-dt / s.time_scale_days))
+        order = np.argsort(-fused)
+        group = self.group_of(aid)
+        copies = self.copies_of(aid)
+        ranked: list[Scored] = []
+        for j in order:
+            other = int(idx.ids[cand[j]])
+            if other == aid or self.group_of(other) == group or fused[j] <= 0:
+                continue
+            ranked.append(Scored(other, float(fused[j])))
+            if len(ranked) >= 5 * k:
+                break
+        similar = self._diversify(ranked, k, exclude_groups=set())
+        listed = {self.group_of(r.id) for r in similar}
+        rest = [r for r in ranked if self.group_of(r.id) not in listed]
+        return RelatedResult(aid, self._pick_read_also(aid, rest), similar, copies)
+
+    def _pick_read_also(self, aid: int, ranked: list[Scored]) -> Scored | None:
+        """The strongest same-story item from another outlet among ``ranked``; else the first."""
+        if not ranked:
+            return None
+        i = self.row.get(aid)
+        outlet = self.index.outlets[i] if i is not None else None
+        story = self.story_of.get(aid)
+        for r in ranked[:20]:
+            j = self.row[r.id]
+            if story is not None and self.story_of.get(r.id) == story and self.index.outlets[j] != outlet:
+                return r
+        return ranked[0]
+
+    def _diversify(self, ranked: list[Scored], k: int, exclude_groups: set[int]) -> list[Scored]:
+        """MMR: relevance minus redundancy with what is already listed; copies never twice."""
+        s = self.settings
+        pool = [c for c in ranked[: 4 * k] if self.group_of(c.id) not in exclude_groups]
+        if not pool:
+            return []
+        rows = [self.row[c.id] for c in pool]
+        sub = self.index.vectors[rows]
+        sim = (sub @ sub.T).toarray()  # one small dense matrix instead of a product per pair
+        top = pool[0].score or 1.0
+        chosen: list[int] = []
+        groups: set[int] = set()
+        remaining = list(range(len(pool)))
+        while remaining and len(chosen) < k:
+            best, best_val = None, -1e9
+            for c in remaining:
+                if self.group_of(pool[c].id) in groups:
+                    continue
+                redundancy = float(sim[c, chosen].max()) if chosen else 0.0
+                if redundancy >= s.near_dup_in_list:
+                    continue  # a rewording of a listed item
+                val = s.mmr_lambda * pool[c].score / top - (1 - s.mmr_lambda) * redundancy
+                if val > best_val:
+                    best, best_val = c, val
+            if best is None:
+                break
+            remaining.remove(best)
+            chosen.append(best)
+            groups.add(self.group_of(pool[best].id))
+        return [pool[c] for c in chosen]
