@@ -172,6 +172,320 @@ def show_cmd(url: str = typer.Argument(...), as_json: bool = typer.Option(False,
         store.close()
 
 
+# --- indexes, copies, stories -----------------------------------------------------------
+@app.command("index")
+def index_cmd(force: bool = typer.Option(False, "--force", help="Rebuild even if nothing changed")) -> None:
+    """Build copies, stories and the related-articles index (idempotent)."""
+    from .pipeline import build_indexes
+
+    store = open_store()
+    try:
+        with console.status("building indexes"):
+            report = build_indexes(store, state.settings, force=force)
+    finally:
+        store.close()
+    if report.get("skipped"):
+        out.print("indexes are up to date")
+    else:
+        out.print(
+            f"indexed {report['articles']} articles: {report['copy_links']} copy links, "
+            f"{report['stories']} stories ({report['seconds']})"
+        )
+
+
+@app.command("dups")
+def dups_cmd(fmt: str = typer.Option("tsv", "--format", help="tsv: url_a<TAB>url_b<TAB>score")) -> None:
+    """Every copy pair (exact or near), all pairs within each copy group."""
+    from .pipeline import build_indexes, copy_pairs
+
+    if fmt != "tsv":
+        console.print("[red]error:[/] --format must be tsv")
+        raise typer.Exit(2)
+    store = open_store()
+    try:
+        build_indexes(store, state.settings)
+        for a, b, score in copy_pairs(store, state.settings):
+            sys.stdout.write(f"{a}\t{b}\t{score}\n")
+    finally:
+        store.close()
+
+
+@app.command("stories")
+def stories_cmd(
+    fmt: str = typer.Option("table", "--format", help="jsonl: one {url, story} per article; table: the latest stories"),
+    limit: int = typer.Option(30, "--limit"),
+) -> None:
+    """Story assignment of every article (jsonl), or the latest stories."""
+    from .pipeline import build_indexes
+
+    store = open_store()
+    try:
+        build_indexes(store, state.settings)
+        if fmt == "jsonl":
+            members = dict(store.story_members())
+            for row in store.iter_index_rows():
+                sys.stdout.write(json.dumps({"url": row.url, "story": members.get(row.id)}, ensure_ascii=False) + "\n")
+            return
+        table = Table("id", "articles", "outlets", "from", "to", "label")
+        for st in store.list_stories(limit=limit):
+            table.add_row(str(st["id"]), str(st["article_count"]), str(st["outlet_count"]), st["first_time"] or "",
+                          st["last_time"] or "", st["label"])
+        out.print(table)
+    finally:
+        store.close()
+
+
+@app.command("story")
+def story_cmd(story_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """A story's articles in time order."""
+    store = open_store()
+    try:
+        story = store.get_story(story_id)
+        if story is None:
+            console.print(f"[red]error:[/] no story {story_id}")
+            raise typer.Exit(1)
+        arts = store.get_articles(story["article_ids"])
+        if as_json:
+            from .web.views import article_card
+
+            story["articles"] = [article_card(arts[i]) for i in story["article_ids"]]
+            _print_json(story)
+            return
+        out.print(f"[bold]{story['label']}[/]  ({story['article_count']} articles, {story['outlet_count']} outlets)")
+        for i in story["article_ids"]:
+            a = arts[i]
+            out.print(f"{a.time or '':19}  {a.outlet:12}  {a.title}  {a.url}")
+    finally:
+        store.close()
+
+
+# --- related ----------------------------------------------------------------------------------
+@app.command("related")
+def related_cmd(
+    url: Optional[str] = typer.Argument(None, help="The article URL"),
+    k: int = typer.Option(10, "--k"),
+    as_json: bool = typer.Option(False, "--json"),
+    queries: Optional[Path] = typer.Option(None, "--queries", help="A file of article URLs, one a line"),
+    fmt: str = typer.Option("text", "--format", help="text | json | trec (with --queries)"),
+    no_dense: bool = typer.Option(False, "--no-dense", help="Ignore stored embeddings (lexical only)"),
+) -> None:
+    """Read-also pick, similar articles and copies ("also reported by") for an article."""
+    from .ingest.urls import InvalidURL, canonical_url
+    from .pipeline import load_engine
+    from .web.views import related_json
+
+    store = open_store()
+    try:
+        engine = load_engine(store, state.settings, use_dense=not no_dense)
+        if queries is not None:
+            urls = [u.strip() for u in queries.read_text(encoding="utf-8").splitlines() if u.strip()]
+            missing = 0
+            for q in urls:
+                try:
+                    aid = store.article_id(canonical_url(q))
+                except InvalidURL:
+                    aid = None
+                if aid is None:
+                    missing += 1
+                    continue
+                result = engine.related(aid, k)
+                urls_of = store.get_articles([s.id for s in result.similar])
+                if fmt == "trec":
+                    for rank, s in enumerate(result.similar, start=1):
+                        sys.stdout.write(f"{q} Q0 {urls_of[s.id].url} {rank} {s.score:.6f} khabar\n")
+                else:
+                    sys.stdout.write(json.dumps(related_json(store, result), ensure_ascii=False) + "\n")
+            if missing:
+                console.print(f"[yellow]warning:[/] {missing} query URL(s) not in the database")
+            return
+        if not url:
+            console.print("[red]error:[/] give an article URL or --queries FILE")
+            raise typer.Exit(2)
+        try:
+            aid = store.article_id(canonical_url(url))
+        except InvalidURL:
+            aid = None
+        if aid is None:
+            console.print(f"[red]error:[/] no article with URL {url}")
+            raise typer.Exit(1)
+        data = related_json(store, engine.related(aid, k))
+        if as_json or fmt == "json":
+            _print_json(data)
+            return
+        art = data["article"]
+        out.print(f"[bold]{art['title']}[/]  ({art['outlet']}, {art['time']})")
+        if data["also_reported_by"]:
+            names = "، ".join(sorted({c["outlet"] for c in data["also_reported_by"]}))
+            out.print(f"also reported by: {names}")
+            for c in data["also_reported_by"]:
+                out.print(f"   = {c['outlet']}: {c['title']}  {c['url']}")
+        if data["read_also"]:
+            ra = data["read_also"]
+            out.print(f"\nإقرأ أيضاً (read also): {ra['title']}  [{ra['outlet']}]  {ra['url']}")
+        out.print("\nمقالات مشابهة (similar):")
+        for n, s in enumerate(data["similar"], start=1):
+            out.print(f"{n:2}. {s['title']}  [{s['outlet']}, {s['time']}]  {s['url']}")
+    finally:
+        store.close()
+
+
+@app.command("embed")
+def embed_cmd(
+    limit: Optional[int] = typer.Option(None, "--limit", help="Embed at most this many articles"),
+    batch: int = typer.Option(32, "--batch"),
+) -> None:
+    """Compute missing dense vectors (resumable: each batch is committed)."""
+    from .rank.dense import embed_missing
+
+    store = open_store()
+    try:
+        with _progress() as progress:
+            task = progress.add_task("embed", total=None)
+            n = embed_missing(store, batch=batch, limit=limit,
+                              progress=lambda done, total: progress.update(task, completed=done, total=total))
+        out.print(f"embedded {n} articles")
+    finally:
+        store.close()
+
+
+# --- evaluation ----------------------------------------------------------------------------------
+eval_app = typer.Typer(help="Measure quality against judged data (../shared/eval).", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("related")
+def eval_related_cmd(
+    qrels: Path = typer.Option(..., "--qrels"),
+    run: Optional[Path] = typer.Option(None, "--run", help="Evaluate this TREC run instead of computing one"),
+    peer: Optional[Path] = typer.Option(None, "--peer", help="The Lucene peer's TREC run [default: peer-dev.trec beside the qrels]"),
+    k: int = typer.Option(10, "--k"),
+    no_dense: bool = typer.Option(False, "--no-dense"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """nDCG@10, P@10, copies@10, judged@10 for Khabar and the Lucene peer, side by side."""
+    from .eval.report import evaluate_related
+
+    store = None if run else open_store()
+    try:
+        report = evaluate_related(store, state.settings, qrels, run, peer, k, use_dense=not no_dense)
+    finally:
+        if store:
+            store.close()
+    if as_json:
+        _print_json(report)
+        return
+    _print_related_report(report)
+
+
+def _print_related_report(report: dict) -> None:
+    table = Table("metric", "khabar", "lucene-mlt peer")
+    for m in ("ndcg@10", "p@10", "copies@10", "judged@10"):
+        peer = report.get("peer")
+        table.add_row(m, f"{report['khabar'][m]:.4f}", f"{peer[m]:.4f}" if peer else "—")
+    out.print(table)
+    out.print(f"queries: {report['khabar']['queries']}  dense vectors used: {report.get('dense', False)}"
+              f"  lists with two copies of one another: {report.get('near_dup_lists', 'n/a')}")
+    if report.get("losses"):
+        losses = Table("query", "khabar nDCG", "peer nDCG", "loss", title="biggest losses against the peer")
+        for row in report["losses"]:
+            losses.add_row(row["query"][:90], f"{row['khabar']:.3f}", f"{row['peer']:.3f}", f"{row['loss']:.3f}")
+        out.print(losses)
+    if report.get("judged_note"):
+        out.print(report["judged_note"])
+
+
+@eval_app.command("dups")
+def eval_dups_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Pairwise precision/recall/F1 of copy detection over judged pairs."""
+    from .eval.report import evaluate_pairs
+
+    store = open_store()
+    try:
+        report = evaluate_pairs(store, state.settings, qrels, "dups")
+    finally:
+        store.close()
+    _print_pairs(report, as_json)
+
+
+@eval_app.command("stories")
+def eval_stories_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Pairwise precision/recall/F1 of story clustering over judged pairs (g=3 vs g≤1)."""
+    from .eval.report import evaluate_pairs
+
+    store = open_store()
+    try:
+        report = evaluate_pairs(store, state.settings, qrels, "stories")
+    finally:
+        store.close()
+    _print_pairs(report, as_json)
+
+
+def _print_pairs(report: dict, as_json: bool) -> None:
+    if as_json:
+        _print_json(report)
+        return
+    out.print(f"precision {report['precision']:.4f}  recall {report['recall']:.4f}  F1 {report['f1']:.4f}"
+              f"  (tp {report['tp']}, fp {report['fp']}, fn {report['fn']}; pairs missing from the DB: {report['missing']})")
+
+
+# --- demo -----------------------------------------------------------------------------------------
+@app.command("demo")
+def demo_cmd(
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web pages after preparing"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+) -> None:
+    """Import the built-in demo corpus (into ./khabar-demo.db unless --db is given), index, serve."""
+    from importlib import resources
+
+    from .ingest.bulk import import_paths
+    from .pipeline import build_indexes, load_engine
+    from .web.views import related_json
+
+    db = state.settings.db if state.settings.db != "khabar.db" else "khabar-demo.db"
+    state.settings = Settings(db=db)
+    store = open_store()
+    try:
+        demo_file = resources.files("khabar") / "data" / "demo.jsonl"
+        with resources.as_file(demo_file) as path:
+            report = import_paths(store, [path])
+        info = build_indexes(store, state.settings)
+        stats = store.stats()
+        out.print(f"demo database {db}: {stats['articles']} articles from {stats['outlets']} outlets, "
+                  f"{stats['stories']} stories, {stats['near_duplicates'] + stats['duplicates']} copies "
+                  f"(new this run: {report.new})")
+        engine = load_engine(store, state.settings)
+        wire = store.list_articles(outlet="wahanews", limit=1)
+        if wire:
+            data = related_json(store, engine.related(wire[0].id))
+            out.print(f"\n{data['article']['title']}")
+            out.print("  also reported by: " + "، ".join(sorted({c['outlet'] for c in data['also_reported_by']})))
+            for s in data["similar"][:5]:
+                out.print(f"  • {s['title']} [{s['outlet']}]")
+    finally:
+        store.close()
+    if serve:
+        _serve(db, host, port)
+
+
+def _serve(db: str, host: str, port: int) -> None:
+    try:
+        from .web.app import create_app
+    except ImportError:
+        out.print("the web server is not available in this build; run `khabar related URL` to explore")
+        return
+    import uvicorn
+
+    out.print(f"serving http://{host}:{port}/  (Ctrl-C to stop)")
+    uvicorn.run(create_app(Settings(db=db)), host=host, port=port, log_level="warning")
+
+
+@app.command("serve")
+def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
+    """Serve the JSON API and the web pages."""
+    _serve(state.settings.db, host, port)
+
+
 def main() -> None:
     app()
 

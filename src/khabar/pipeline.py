@@ -2,18 +2,166 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
+from .dedupe.copies import build_shingles, containment, find_copy_links
+from .rank.dense import MODEL_NAME, load_vectors
+from .rank.lexical import LexicalIndex, build_lexical_index
+from .rank.related import Ranker, RelatedResult
 from .settings import Settings
+from .stories.cluster import assign_stories
 from .store import Store
 
-__all__ = ["build_indexes"]
+__all__ = ["build_indexes", "load_engine", "Engine", "copy_pairs"]
+
+LEXICAL_BLOB = "lexical-v1"
 
 
-def build_indexes(store: Store, settings: Settings, progress_factory: Callable | None = None) -> dict:
+def build_indexes(store: Store, settings: Settings, progress_factory: Callable | None = None, force: bool = False) -> dict:
     """Build everything related/search/dups/stories need. Idempotent: unchanged data is skipped.
 
-    Order matters: copies first (stories and related lists fold copies together),
-    then stories, then the related-articles index.
+    Order matters: copies first (stories fold a copy into its canonical's story and
+    related lists show copies apart), then stories, then the lexical index blob.
     """
-    return {}
+    version = store.data_version()
+    if not force and store.get_meta("indexed_version") == version:
+        return {"skipped": True, "version": version}
+    timings = {}
+    t = time.perf_counter()
+    rows = list(store.iter_index_rows())  # time order
+    timings["load"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    shingles = build_shingles(rows, settings.dedupe)
+    links = find_copy_links(shingles, settings.dedupe)
+    store.replace_copies(links)
+    timings["copies"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    lexical = build_lexical_index(rows)
+    timings["lexical"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    row_of = {r.id: i for i, r in enumerate(rows)}
+    copy_rows = {row_of[a]: row_of[c] for a, c, _, _ in links}
+    state = assign_stories(lexical, settings.stories, copy_rows)
+    stories, members = _story_records(rows, state.story_of)
+    store.replace_stories(stories, members)
+    timings["stories"] = time.perf_counter() - t
+
+    store.put_blob(LEXICAL_BLOB, version, lexical.to_bytes())
+    store.set_meta("indexed_version", version)
+    return {
+        "skipped": False,
+        "version": version,
+        "articles": len(rows),
+        "copy_links": len(links),
+        "stories": len(stories),
+        "seconds": {k: round(v, 2) for k, v in timings.items()},
+    }
+
+
+def _story_records(rows, story_of: dict[int, int]) -> tuple[list[dict], list[tuple[int, int, float]]]:
+    by_story: dict[int, list] = {}
+    for i, sid in story_of.items():
+        by_story.setdefault(sid, []).append(rows[i])
+    stories, members = [], []
+    for sid, arts in by_story.items():
+        arts.sort(key=lambda r: (r.time is None, r.time, r.id))
+        times = [r.time for r in arts if r.time]
+        label = next((r.title for r in arts if r.title), "") or arts[0].url
+        stories.append(
+            {
+                "id": sid,
+                "label": label,
+                "first_time": min(times).isoformat() if times else None,
+                "last_time": max(times).isoformat() if times else None,
+                "article_count": len(arts),
+                "outlet_count": len({r.outlet for r in arts}),
+            }
+        )
+        members.extend((r.id, sid, 1.0) for r in arts)
+    return stories, members
+
+
+@dataclass
+class Engine:
+    """What query-time ranking needs, loaded once per process."""
+
+    store: Store
+    settings: Settings
+    lexical: LexicalIndex
+    ranker: Ranker
+    version: str
+
+    def related(self, article_id: int, k: int | None = None) -> RelatedResult:
+        rows = list(self.store.iter_index_rows([article_id]))
+        if not rows:
+            raise KeyError(article_id)
+        r = rows[0]
+        return self.ranker.related(article_id, r.title_terms, r.body_terms, k or self.settings.related.k)
+
+
+def load_engine(store: Store, settings: Settings, use_dense: bool = True) -> Engine:
+    """Load (building first if stale) the lexical index, copies, stories and dense vectors."""
+    build_indexes(store, settings)
+    blob = store.get_blob(LEXICAL_BLOB)
+    version = store.data_version()
+    if blob is None or blob[0] != version:
+        build_indexes(store, settings, force=True)
+        blob = store.get_blob(LEXICAL_BLOB)
+    lexical = LexicalIndex.from_bytes(blob[1])
+    copy_group = {a: c for a, c, _, _ in store.copy_links()}
+    story_of = dict(store.story_members())
+    vectors, ann = None, None
+    if use_dense:
+        vectors, ann = _load_dense(store, lexical)
+    ranker = Ranker(lexical, settings.related, copy_group, story_of, vectors, ann)
+    return Engine(store, settings, lexical, ranker, version)
+
+
+def _load_dense(store: Store, lexical: LexicalIndex):
+    vecs = load_vectors(store.embeddings(MODEL_NAME))
+    if not vecs:
+        return None, None
+    row = lexical.row_of()
+    dim = len(next(iter(vecs.values())))
+    matrix = np.zeros((lexical.size, dim), dtype=np.float32)
+    for aid, v in vecs.items():
+        if aid in row:
+            matrix[row[aid]] = v
+    import faiss  # inner product on unit vectors = cosine
+
+    index = faiss.IndexFlatIP(dim)
+    index.add(matrix)
+
+    def ann(q: np.ndarray, k: int) -> np.ndarray:
+        _, found = index.search(q.reshape(1, -1).astype(np.float32), k)
+        return found[0][found[0] >= 0]
+
+    return matrix, ann
+
+
+def copy_pairs(store: Store, settings: Settings) -> list[tuple[str, str, float]]:
+    """Every pair inside every copy group: (url_a, url_b, score), n·(n−1)/2 per group."""
+    links = store.copy_links()
+    groups: dict[int, set[int]] = {}
+    for aid, canon, _, _ in links:
+        groups.setdefault(canon, {canon}).add(aid)
+    ids = sorted({a for g in groups.values() for a in g})
+    rows = {r.id: r for r in store.iter_index_rows(ids)}
+    shingles = build_shingles(list(rows.values()), settings.dedupe)
+    hashes = {int(i): h for i, h in zip(shingles.ids, shingles.hashes)}
+    out = []
+    for canon, members in sorted(groups.items()):
+        members = sorted(members)
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                a, b = rows[members[x]], rows[members[y]]
+                score = 1.0 if a.content_hash == b.content_hash else containment(hashes[a.id], hashes[b.id])
+                out.append((a.url, b.url, round(score, 4)))
+    return out

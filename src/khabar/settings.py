@@ -32,8 +32,8 @@ class DedupeSettings:
 
 @dataclass(frozen=True)
 class StorySettings:
-    join_threshold: float = 0.3
-    window_days: float = 3.0
+    join_threshold: float = 0.3  # body+title TF-IDF cosine to a member (chosen on dev)
+    window_days: float = 2.0  # a story with no new article for this long is closed
 
 
 @dataclass(frozen=True)

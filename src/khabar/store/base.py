@@ -41,6 +41,7 @@ class IndexRow:
     body_terms: list[str]
     title_norm: str
     body_norm: str
+    title: str = ""
 
 
 @dataclass(slots=True)

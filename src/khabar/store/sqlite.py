@@ -259,7 +259,7 @@ class SQLiteStore(Store):
 
     def iter_index_rows(self, ids: list[int] | None = None) -> Iterator[IndexRow]:
         sql = (
-            "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm"
+            "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm, a.title"
             " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
         )
         conn = self._connect()  # a private cursor: the caller may interleave other reads
@@ -275,7 +275,7 @@ class SQLiteStore(Store):
                 for r in cursor:
                     yield IndexRow(
                         id=r[0], url=r[1], outlet=r[2], time=_dt(r[3]), content_hash=r[4],
-                        title_terms=r[5].split(), body_terms=r[6].split(), title_norm=r[7], body_norm=r[8],
+                        title_terms=r[5].split(), body_terms=r[6].split(), title_norm=r[7], body_norm=r[8], title=r[9],
                     )
         finally:
             conn.close()

@@ -1,0 +1,100 @@
+"""``khabar eval``: run the system on judged queries and report the metrics beside the peer's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..ingest.urls import InvalidURL, canonical_url
+from ..settings import Settings
+from ..store import Store
+from .metrics import load_qrels, load_run, pair_metrics, related_metrics
+
+__all__ = ["evaluate_related", "evaluate_pairs", "compute_run"]
+
+
+def _article_id(store: Store, url: str) -> int | None:
+    try:
+        return store.article_id(canonical_url(url))
+    except InvalidURL:
+        return None
+
+
+def compute_run(store: Store, settings: Settings, queries: list[str], k: int, use_dense: bool) -> tuple[dict, int, bool]:
+    """Khabar's similar lists for ``queries``; also counts lists holding two copies of one another."""
+    from ..pipeline import load_engine
+
+    engine = load_engine(store, settings, use_dense=use_dense)
+    run: dict[str, list[str]] = {}
+    near_dup_lists = 0
+    for q in queries:
+        aid = _article_id(store, q)
+        if aid is None:
+            continue
+        result = engine.related(aid, k)
+        groups = [engine.ranker.group_of(s.id) for s in result.similar]
+        near_dup_lists += len(groups) != len(set(groups))
+        arts = store.get_articles([s.id for s in result.similar])
+        run[q] = [arts[s.id].url for s in result.similar]
+    return run, near_dup_lists, engine.ranker.vectors is not None
+
+
+def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None, k: int = 10, use_dense: bool = True) -> dict:
+    qrels = load_qrels(qrels_path)
+    report: dict = {}
+    if run_path:
+        run = load_run(run_path)
+    else:
+        run, near_dup_lists, dense = compute_run(store, settings, list(qrels), k, use_dense)
+        report["near_dup_lists"] = near_dup_lists
+        report["dense"] = dense
+    mine = related_metrics(qrels, run, k)
+    if peer_path is None:
+        default = Path(qrels_path).parent / "peer-dev.trec"
+        peer_path = default if default.exists() else None
+    peer = related_metrics(qrels, load_run(peer_path), k) if peer_path else None
+    report["khabar"] = {m: v for m, v in mine.items() if m != "per_query"}
+    report["peer"] = {m: v for m, v in peer.items() if m != "per_query"} if peer else None
+    if peer:
+        losses = [
+            {"query": q, "khabar": mine["per_query"][q], "peer": peer["per_query"][q],
+             "loss": peer["per_query"][q] - mine["per_query"][q]}
+            for q in qrels
+        ]
+        report["losses"] = sorted((x for x in losses if x["loss"] > 0), key=lambda x: -x["loss"])[:10]
+    if mine["judged@10"] < 0.9:
+        report["judged_note"] = (
+            f"note: judged@10 is {mine['judged@10']:.2f}: unjudged retrievals count as gain 0, "
+            "so nDCG here is a lower bound and uncertain."
+        )
+    return report
+
+
+def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> dict:
+    """Pairwise P/R/F1 for copies (``dups``) or stories (``stories``) over judged pairs."""
+    from ..pipeline import build_indexes
+
+    build_indexes(store, settings)
+    qrels = load_qrels(qrels_path)
+    if kind == "dups":
+        group = {a: c for a, c, _, _ in store.copy_links()}
+    else:
+        group = dict(store.story_members())
+    ids: dict[str, int | None] = {}
+    missing = 0
+
+    def same(a: str, b: str) -> bool:
+        nonlocal missing
+        for u in (a, b):
+            if u not in ids:
+                ids[u] = _article_id(store, u)
+        ia, ib = ids[a], ids[b]
+        if ia is None or ib is None:
+            missing += 1
+            return False
+        if kind == "dups":
+            return group.get(ia, ia) == group.get(ib, ib)
+        return group.get(ia) is not None and group.get(ia) == group.get(ib)
+
+    result = pair_metrics(qrels, same, kind)
+    result["missing"] = missing
+    return result
