@@ -1,0 +1,69 @@
+from datetime import datetime
+
+import numpy as np
+
+from khabar.dedupe.copies import build_shingles, containment, find_copy_links
+from khabar.settings import DedupeSettings
+from khabar.store.base import IndexRow
+from khabar.text import normalize_arabic
+
+WORDS = ("الوزير افتتح اليوم مشروعا جديدا للمياه في المدينة بتكلفة كبيرة وقال ان المشروع سيخدم الاف السكان "
+         "في القري المجاوره خلال السنوات المقبله وان العمل بدا قبل ثلاث سنوات بمشاركه شركات محليه ودوليه").split()
+
+
+def _row(i, words, day=1):
+    body = normalize_arabic(" ".join(words))
+    return IndexRow(id=i, url=f"u{i}", outlet=f"o{i}", time=datetime(2026, 1, day), content_hash=str(hash(body)),
+                    title_terms=[], body_terms=[], title_norm="", body_norm=body)
+
+
+def _other(n):
+    return [f"كلمه{n}_{j}" for j in range(len(WORDS))]
+
+
+def test_threshold_edges():
+    s = DedupeSettings(min_body_words=5)
+    base = _row(1, WORDS)
+    a = build_shingles([base], s).hashes[0]
+    n = len(a)
+    # Keep the first m shingles' worth of words, replace the rest: containment ≈ m / n.
+    for keep, expect in ((n, True), (int(n * 0.7), True), (int(n * 0.3), False)):
+        words = WORDS[: keep + 2] + _other(9)[keep + 2 :]
+        idx = build_shingles([base, _row(2, words, day=2)], s)
+        score = containment(idx.hashes[0], idx.hashes[1])
+        links = find_copy_links(idx, s)
+        assert (len(links) == 1) == (score >= s.threshold) == expect, (keep, score)
+
+
+def test_exact_threshold_value_is_inclusive():
+    s = DedupeSettings(min_body_words=5)
+    idx = build_shingles([_row(1, WORDS), _row(2, WORDS[:20] + _other(3)[20:], day=2)], s)
+    score = containment(idx.hashes[0], idx.hashes[1])
+    at = DedupeSettings(min_body_words=5, threshold=score)
+    above = DedupeSettings(min_body_words=5, threshold=score + 1e-6)
+    assert len(find_copy_links(idx, at)) == 1
+    assert len(find_copy_links(idx, above)) == 0
+
+
+def test_short_bodies_are_never_copies():
+    s = DedupeSettings()
+    idx = build_shingles([_row(1, WORDS[:8]), _row(2, WORDS[:8], day=2)], s)
+    assert find_copy_links(idx, s) == []
+
+
+def test_trimmed_copy_with_new_first_line_is_found_and_canonical_is_earliest():
+    s = DedupeSettings(min_body_words=5)
+    rows = [_row(1, WORDS), _row(2, ["الرياض", "واس"] + WORDS[: len(WORDS) * 2 // 3], day=2), _row(3, _other(1), day=2)]
+    links = find_copy_links(build_shingles(rows, s), s)
+    assert [(a, c, k) for a, c, _, k in links] == [(2, 1, "near")]
+
+
+def test_incremental_arrival_matches_bulk():
+    s = DedupeSettings(min_body_words=5)
+    rows = [_row(1, WORDS), _row(2, _other(1)), _row(3, WORDS[2:], day=3)]
+    idx = build_shingles(rows, s)
+    bulk = find_copy_links(idx, s)
+    first = find_copy_links(idx, s, only_rows=[0, 1])
+    later = find_copy_links(idx, s, existing={a: c for a, c, _, _ in first}, only_rows=[2])
+    assert first + later == bulk == [(3, 1, bulk[0][2], "near")]
+    assert np.isclose(bulk[0][2], 1.0, atol=0.1)

@@ -1,0 +1,40 @@
+import math
+
+import pytest
+
+from khabar.eval.metrics import Judgment, pair_metrics, related_metrics
+
+QRELS = {
+    "q1": {"a": Judgment(3, False), "b": Judgment(2, False), "c": Judgment(3, True), "d": Judgment(0, False)},
+    "q2": {"x": Judgment(1, False)},
+}
+
+
+def test_perfect_list_scores_one():
+    m = related_metrics({"q1": QRELS["q1"]}, {"q1": ["a", "b"]})
+    assert m["ndcg@10"] == pytest.approx(1.0)
+    assert m["p@10"] == pytest.approx(0.2)
+    assert m["copies@10"] == 0 and m["judged@10"] == 1.0
+
+
+def test_dup_has_zero_gain_and_counts_as_copy():
+    m = related_metrics({"q1": QRELS["q1"]}, {"q1": ["c", "a", "b"]})
+    ideal = 7 + 3 / math.log2(3)
+    got = 7 / math.log2(3) + 3 / math.log2(4)
+    assert m["ndcg@10"] == pytest.approx(got / ideal)
+    assert m["copies@10"] == 1
+
+
+def test_unjudged_is_zero_and_lowers_judged_share():
+    m = related_metrics({"q2": QRELS["q2"]}, {"q2": ["zz", "x"]})
+    assert m["ndcg@10"] == pytest.approx((1 / math.log2(3)) / 1.0)
+    assert m["judged@10"] == 0.5
+    assert related_metrics({"q2": QRELS["q2"]}, {})["ndcg@10"] == 0
+
+
+def test_pair_metrics_dups_and_stories():
+    same = lambda a, b: b in ("a", "c")  # noqa: E731
+    d = pair_metrics({"q1": QRELS["q1"]}, same, "dups")
+    assert (d["tp"], d["fp"], d["fn"]) == (1, 1, 0)
+    s = pair_metrics({"q1": QRELS["q1"]}, same, "stories")
+    assert (s["tp"], s["fp"], s["fn"]) == (2, 0, 0)  # b (g=2) is not counted

@@ -1,0 +1,109 @@
+import io
+import json
+import zipfile
+
+import pytest
+
+from khabar.ingest.bulk import import_paths
+
+
+def _rec(n, **kw):
+    r = {"url": f"https://example.test/a/{n}", "title": f"عنوان {n}", "content": f"نص الخبر رقم {n} عن موضوع مهم.",
+         "source": "outlet", "date_extracted": "2026-01-0%d 10:00:00" % (1 + n % 9)}
+    r.update(kw)
+    return r
+
+
+def _zip(path, records, name="day.json"):
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(name, json.dumps(records, ensure_ascii=False))
+    return path
+
+
+def test_zip_import_is_idempotent(store, tmp_path):
+    z = _zip(tmp_path / "2026-01-01.zip", [_rec(i) for i in range(5)])
+    first = import_paths(store, [z])
+    assert (first.new, first.existing, first.errors) == (5, 0, [])
+    second = import_paths(store, [z])
+    assert (second.new, second.existing) == (0, 5)
+    assert store.stats()["articles"] == 5
+
+
+def test_directory_jsonl_and_json_in_name_order(store, tmp_path):
+    (tmp_path / "README.md").write_text("# not data")
+    (tmp_path / "b.jsonl").write_text("\n".join(json.dumps(_rec(i, body=f"نص {i} مختلف تماما")) for i in range(3, 5)))
+    (tmp_path / "a.json").write_text(json.dumps([_rec(1), _rec(2)]))
+    report = import_paths(store, [tmp_path])
+    assert report.files == 2 and report.new == 4 and not report.errors
+
+
+def test_bad_records_are_counted_with_reasons(store, tmp_path):
+    lines = [json.dumps(_rec(1)), "{not json", json.dumps({"title": "no url"}), json.dumps(_rec(2, url="ftp://x/y")),
+             json.dumps([1, 2]), json.dumps(_rec(3, content="x" * 2_000_001))]
+    f = tmp_path / "mixed.jsonl"
+    f.write_text("\n".join(lines))
+    report = import_paths(store, [f])
+    assert report.new == 1
+    assert sum(report.skipped.values()) == 5
+    assert any(r.startswith("not JSON") for r in report.skipped)
+    assert report.skipped["missing url"] == 1
+    assert report.skipped["not an http(s) url"] == 1
+    assert report.skipped["oversized body"] == 1
+
+
+def test_invalid_utf8_skips_only_that_record(store, tmp_path):
+    good = json.dumps([_rec(1), _rec(2, title="TITLE_PLACEHOLDER")], ensure_ascii=False).encode()
+    data = good.replace(b"TITLE_PLACEHOLDER", b"bad \xff\xfe bytes")
+    f = tmp_path / "a.json"
+    f.write_bytes(data)
+    report = import_paths(store, [f])
+    assert report.new == 1
+    assert report.skipped == {"invalid UTF-8 in title": 1}
+
+
+def test_truncated_zip_is_one_clear_error_and_writes_nothing(store, tmp_path):
+    z = _zip(tmp_path / "full.zip", [_rec(i) for i in range(50)])
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(z.read_bytes()[: len(z.read_bytes()) // 2])
+    report = import_paths(store, [broken])
+    assert len(report.errors) == 1 and "broken.zip" in report.errors[0]
+    assert "\n" not in report.errors[0]
+    assert store.stats()["articles"] == 0
+
+
+def test_non_json_file_is_an_error(store, tmp_path):
+    f = tmp_path / "x.json"
+    f.write_text("this is not json")
+    report = import_paths(store, [f])
+    assert report.errors and "not valid JSON" in report.errors[0]
+    assert store.stats()["articles"] == 0
+
+
+def test_exact_duplicates_are_counted_and_cleaner_runs(store, tmp_path):
+    body = "أعلنت الوزارة اليوم خطة جديدة للطرق.\nالمصدر: واس\nاقرأ أيضاً:\nعنوان آخر\nنص آخر."
+    f = tmp_path / "d.json"
+    f.write_text(json.dumps([_rec(1, content=body), _rec(2, content=body)], ensure_ascii=False))
+    report = import_paths(store, [f])
+    assert report.new == 2 and report.exact_duplicates == 1
+    assert store.stats()["duplicates"] == 1
+    art = store.get_article(store.article_id("https://example.test/a/1"))
+    assert art.body == ["أعلنت الوزارة اليوم خطة جديدة للطرق."]
+    assert art.source_attribution == "واس"
+    assert art.read_also[0].title == "عنوان آخر"
+
+
+def test_deleted_article_never_comes_back(store, tmp_path):
+    f = tmp_path / "a.json"
+    f.write_text(json.dumps([_rec(1), _rec(2)]))
+    import_paths(store, [f])
+    assert store.delete_article("https://example.test/a/1")
+    again = import_paths(store, [f])
+    assert again.tombstoned == 1 and again.new == 0
+    assert store.article_id("https://example.test/a/1") is None
+
+
+@pytest.mark.corpus
+def test_real_corpus_day_imports(store, shared):
+    day = sorted((shared / "corpus" / "saudinewsnet").glob("*.zip"))[0]
+    report = import_paths(store, [day])
+    assert report.new > 1000 and not report.errors and not report.skipped

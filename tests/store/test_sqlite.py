@@ -1,0 +1,73 @@
+import threading
+from datetime import datetime
+
+from khabar.models import Article, analyze_article
+from khabar.store import SQLiteStore
+
+
+def _art(n, outlet="a", title="عنوان", body=None, day=1):
+    return Article(url=f"https://x.test/{n}", outlet=outlet, title=f"{title} {n}",
+                   body=body or [f"فقرة أولى عن الأسرى رقم {n}.", "فقرة ثانية."], published=datetime(2026, 1, day, 12))
+
+
+def test_round_trip_and_filters(store):
+    arts = [_art(1, "a", day=1), _art(2, "b", day=2), _art(3, "a", day=3)]
+    result = store.add_articles([(a, analyze_article(a)) for a in arts])
+    assert result.new == 3 and len(result.new_ids) == 3
+    got = store.get_article(store.article_id("https://x.test/2"))
+    assert got.title == "عنوان 2" and got.outlet == "b" and got.body == arts[1].body
+    assert [a.url for a in store.list_articles(outlet="a")] == ["https://x.test/3", "https://x.test/1"]
+    assert len(store.list_articles(since=datetime(2026, 1, 2))) == 2
+    assert store.stats()["outlets"] == 2
+    assert {o["key"]: o["articles"] for o in store.outlets()} == {"a": 2, "b": 1}
+
+
+def test_search_uses_stems_and_survives_fts_syntax(store):
+    a = _art(1)
+    store.add_articles([(a, analyze_article(a))])
+    from khabar.text import analyze
+
+    hits, total = store.search(analyze("الاسرى"))
+    assert total == 1 and hits[0].id == store.article_id(a.url)
+    for q in ['"', "NEAR(", "title:x", "a OR", "*", "'; DROP TABLE articles; --"]:
+        store.search(analyze(q) + [q])  # never raises
+    assert store.stats()["articles"] == 1
+
+
+def test_migrations_are_recorded_and_reopen_is_safe(tmp_path):
+    path = tmp_path / "k.db"
+    s = SQLiteStore(path)
+    a = _art(1)
+    s.add_articles([(a, analyze_article(a))])
+    s.close()
+    s2 = SQLiteStore(path)
+    assert s2.stats()["articles"] == 1
+    s2.close()
+
+
+def test_concurrent_writes_go_through_one_writer(tmp_path):
+    s = SQLiteStore(tmp_path / "k.db")
+
+    def worker(base):
+        for n in range(base, base + 20):
+            a = _art(n)
+            s.add_articles([(a, analyze_article(a))])
+
+    threads = [threading.Thread(target=worker, args=(i * 100,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert s.stats()["articles"] == 80
+    s.close()
+
+
+def test_delete_removes_from_search_and_leaves_tombstone(store):
+    a = _art(1)
+    store.add_articles([(a, analyze_article(a))])
+    assert store.delete_article(a.url)
+    from khabar.text import analyze
+
+    assert store.search(analyze("الأسرى"))[1] == 0
+    assert store.stats()["tombstones"] == 1
+    assert store.add_articles([(a, analyze_article(a))]).tombstoned == 1

@@ -1,0 +1,66 @@
+"""The CLI contracts that automated checks run."""
+
+import json
+import re
+
+from typer.testing import CliRunner
+
+from khabar.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    return result
+
+
+def test_clean_json_contract(shared):
+    r = run("clean", str(shared / "seed" / "page.txt"), "--json")
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert set(data) == {"body", "subheadings", "source", "read_also", "similar"}
+    assert data["source"] == "الجزيرة" and len(data["similar"]) == 10
+    assert set(data["read_also"][0]) == {"title", "body"}
+
+
+def test_import_stats_related_dups_stories(tmp_path, demo_path):
+    db = str(tmp_path / "k.db")
+    r = run("--db", db, "import", str(demo_path), "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["new"] >= 35
+    r = run("--db", db, "import", str(demo_path), "--json")
+    assert json.loads(r.stdout)["new"] == 0
+    stats = json.loads(run("--db", db, "stats", "--json").stdout)
+    assert stats["articles"] >= 35 and stats["outlets"] == 6 and "duplicates" in stats
+
+    q = tmp_path / "q.txt"
+    q.write_text("https://wahanews.example/news/5001\nhttps://nahar.example/news/3102\n")
+    r = run("--db", db, "related", "--queries", str(q), "--k", "10", "--format", "trec")
+    lines = r.stdout.strip().splitlines()
+    assert lines and all(re.fullmatch(r"\S+ Q0 \S+ \d+ -?\d+\.\d+ khabar", line) for line in lines)
+    assert not any(line.split()[2] in ("https://alofoq.example/news/2101", "https://sahel.example/news/4101")
+                   for line in lines if line.startswith("https://wahanews"))
+
+    r = run("--db", db, "related", "https://wahanews.example/news/5001", "--json")
+    data = json.loads(r.stdout)
+    assert {c["outlet"] for c in data["also_reported_by"]} == {"alofoq", "nahar", "sahel"}
+
+    pairs = [line.split("\t") for line in run("--db", db, "dups", "--format", "tsv").stdout.strip().splitlines()]
+    assert len(pairs) >= 6 and all(len(p) == 3 and 0 < float(p[2]) <= 1 for p in pairs)
+
+    rows = [json.loads(line) for line in run("--db", db, "stories", "--format", "jsonl").stdout.splitlines()]
+    assert len(rows) == stats["articles"] and all(set(r) == {"url", "story"} for r in rows)
+    story = rows[0]["story"]
+    assert run("--db", db, "story", str(story)).exit_code == 0
+
+
+def test_show_unknown_url_is_a_clear_error(tmp_path):
+    r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "show", "https://nowhere.test/x"])
+    assert r.exit_code == 1
+
+
+def test_import_corrupt_file_exits_nonzero(tmp_path):
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "import", str(bad)])
+    assert r.exit_code == 1
