@@ -63,3 +63,50 @@ def related_json(store, result) -> dict:
         "similar": [card(s.id, s.score) for s in result.similar],
         "also_reported_by": [card(c) for c in result.copies if c in arts],
     }
+
+
+def article_list(store, outlet, since, until, limit: int, offset: int) -> dict:
+    arts = store.list_articles(outlet=outlet, since=since, until=until, limit=limit, offset=offset)
+    return {"articles": [article_card(a) for a in arts], "limit": limit, "offset": offset}
+
+
+def story_page(store, story_id: int) -> dict | None:
+    story = store.get_story(story_id)
+    if story is None:
+        return None
+    arts = store.get_articles(story["article_ids"])
+    story["articles"] = [article_card(arts[i]) for i in story["article_ids"] if i in arts]
+    return story
+
+
+def search_page(store, q: str, outlet, since, until, limit: int, offset: int) -> dict:
+    """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked."""
+    from ..text import analyze
+
+    terms = analyze(q)
+    hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=limit, offset=offset)
+    if not hits and len(terms) > 1:
+        hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=limit, offset=offset,
+                                   match_all=False)
+    arts = store.get_articles([h.id for h in hits])
+    results = []
+    for h in hits:
+        card = article_card(arts[h.id])
+        card["score"] = round(h.score, 4)
+        card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, terms)
+        results.append(card)
+    return {"q": q, "terms": terms, "total": total, "results": results, "limit": limit, "offset": offset}
+
+
+def matched_words(text: str, terms: list[str]) -> list[str]:
+    """Display words of ``text`` whose stem is a query term (what a page highlights)."""
+    from ..text import normalize_arabic, stem_token
+
+    wanted = set(terms)
+    out = []
+    for word in text.split():
+        norm = normalize_arabic(word)
+        toks = [t for t in norm.replace(",", " ").replace(".", " ").split() if t]
+        if any(stem_token(t) in wanted for t in toks):
+            out.append(word.strip("،,.:؛!؟?«»\"()"))
+    return list(dict.fromkeys(out))

@@ -1,0 +1,122 @@
+"""FastAPI app: the JSON API under /api and server-rendered RTL pages.
+
+Each page's data comes from one builder in ``views`` that the JSON endpoint
+returns as is, so the HTML and JSON views of a page never disagree.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from ..pipeline import load_engine
+from ..settings import Settings
+from ..store import open_store
+from . import views
+
+__all__ = ["create_app"]
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
+
+
+def create_app(settings: Settings) -> FastAPI:
+    store = open_store(settings.db)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        store.close()
+
+    app = FastAPI(title="Khabar", version="0.1.0", description="Arabic-first news aggregation API", lifespan=lifespan)
+    cache: dict = {}
+
+    def engine():
+        version = store.data_version()
+        if cache.get("version") != version:
+            cache["engine"] = load_engine(store, settings)
+            cache["version"] = version
+        return cache["engine"]
+
+    def article_or_404(article_id: int):
+        art = store.get_article(article_id)
+        if art is None:
+            raise HTTPException(status_code=404, detail=f"no article {article_id}")
+        return art
+
+    # --- JSON API -----------------------------------------------------------------------
+    @app.get("/api/articles")
+    def api_articles(outlet: Optional[str] = None, since: Optional[datetime] = None, until: Optional[datetime] = None,
+                     limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
+        return views.article_list(store, outlet, since, until, limit, offset)
+
+    @app.get("/api/articles/{article_id}")
+    def api_article(article_id: int):
+        return views.article_json(article_or_404(article_id))
+
+    @app.get("/api/articles/{article_id}/related")
+    def api_related(article_id: int, k: int = Query(10, ge=1, le=50)):
+        article_or_404(article_id)
+        return views.related_json(store, engine().related(article_id, k))
+
+    @app.get("/api/stories")
+    def api_stories(limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
+        return {"stories": store.list_stories(limit, offset)}
+
+    @app.get("/api/stories/{story_id}")
+    def api_story(story_id: int):
+        data = views.story_page(store, story_id)
+        if data is None:
+            raise HTTPException(status_code=404, detail=f"no story {story_id}")
+        return data
+
+    @app.get("/api/search")
+    def api_search(q: str = Query(..., min_length=1, max_length=500), outlet: Optional[str] = None,
+                   since: Optional[datetime] = None, until: Optional[datetime] = None,
+                   limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+        return views.search_page(store, q, outlet, since, until, limit, offset)
+
+    @app.get("/api/outlets")
+    def api_outlets():
+        return {"outlets": store.outlets()}
+
+    # --- pages --------------------------------------------------------------------------------
+    def page(request: Request, name: str, **data) -> HTMLResponse:
+        return TEMPLATES.TemplateResponse(request, name, data)
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request):
+        stories = store.list_stories(limit=30)
+        return page(request, "home.html", stories=stories, stats=store.stats())
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse)
+    def article_page(request: Request, article_id: int):
+        art = article_or_404(article_id)
+        related = views.related_json(store, engine().related(article_id))
+        return page(request, "article.html", article=views.article_json(art), related=related)
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse)
+    def story_html(request: Request, story_id: int):
+        data = views.story_page(store, story_id)
+        if data is None:
+            raise HTTPException(status_code=404, detail=f"no story {story_id}")
+        return page(request, "story.html", story=data)
+
+    @app.get("/search", response_class=HTMLResponse)
+    def search_html(request: Request, q: str = "", outlet: Optional[str] = None):
+        data = views.search_page(store, q, outlet, None, None, 20, 0) if q.strip() else None
+        return page(request, "search.html", q=q, outlet=outlet or "", result=data, outlets=store.outlets())
+
+    @app.get("/outlets/{key}", response_class=HTMLResponse)
+    def outlet_html(request: Request, key: str):
+        outlets = {o["key"]: o for o in store.outlets()}
+        if key not in outlets:
+            raise HTTPException(status_code=404, detail=f"no outlet {key}")
+        return page(request, "outlet.html", outlet=outlets[key], articles=views.article_list(store, key, None, None, 50, 0))
+
+    return app

@@ -1,0 +1,78 @@
+"""API and pages with an in-process client on the demo corpus."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from khabar.ingest.bulk import import_paths
+from khabar.settings import Settings
+from khabar.web.app import create_app
+
+
+@pytest.fixture
+def client(tmp_path, demo_path):
+    db = str(tmp_path / "web.db")
+    evil = tmp_path / "evil.jsonl"
+    evil.write_text(json.dumps({"url": "https://evil.test/1", "title": "<script>alert(1)</script> عنوان",
+                                "content": "نص <img src=x onerror=alert(2)> هنا.", "source": "evil"}, ensure_ascii=False))
+    from khabar.store import SQLiteStore
+
+    s = SQLiteStore(db)
+    import_paths(s, [demo_path, evil])
+    s.close()
+    with TestClient(create_app(Settings(db=db))) as c:
+        yield c
+
+
+def test_api_article_related_and_404(client):
+    arts = client.get("/api/articles", params={"outlet": "wahanews"}).json()["articles"]
+    aid = arts[0]["id"]
+    assert client.get(f"/api/articles/{aid}").json()["outlet"] == "wahanews"
+    rel = client.get(f"/api/articles/{aid}/related").json()
+    assert {c["outlet"] for c in rel["also_reported_by"]} == {"alofoq", "nahar", "sahel"}
+    assert client.get("/api/articles/999999").status_code == 404
+    assert client.get("/api/articles", params={"limit": 0}).status_code == 422
+    assert client.get("/openapi.json").status_code == 200
+
+
+@pytest.mark.parametrize("q,expected", [
+    ("الاسرى", "https://nahar.example/news/3107"),
+    ("أسرى", "https://nahar.example/news/3107"),
+    ("السيول", "https://alofoq.example/news/2102"),
+    ("سيول", "https://alofoq.example/news/2102"),
+    ("الانفلونزا", "https://nahar.example/news/3105"),
+    ("لقاح الإنفلونزا", "https://alofoq.example/news/2107"),
+    ("تحليه المياه", "https://wahanews.example/news/5001"),
+    ("القمر الصناعى", "https://sahel.example/news/4104"),
+    ("مستشفى", None),
+    ("رافائيل سيلفا", "https://bawaba.example/news/7102"),
+])
+def test_search_spelling_variants(client, q, expected):
+    r = client.get("/api/search", params={"q": q})
+    assert r.status_code == 200
+    urls = [x["url"] for x in r.json()["results"]]
+    if expected:
+        assert expected in urls
+
+
+@pytest.mark.parametrize("q", ['"', "NEAR(a b)", "title:x", "*", "' OR 1=1 --", "a AND", "(((", "\x00"])
+def test_search_injection_never_500(client, q):
+    assert client.get("/api/search", params={"q": q}).status_code in (200, 422)
+    assert client.get("/search", params={"q": q}).status_code == 200
+
+
+def test_pages_are_rtl_and_escape_html(client):
+    home = client.get("/")
+    assert home.status_code == 200 and 'dir="rtl"' in home.text and 'lang="ar"' in home.text
+    evil = client.get("/api/articles", params={"outlet": "evil"}).json()["articles"][0]
+    page = client.get(f"/articles/{evil['id']}").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "<img src=x" not in page
+    wire = client.get("/api/articles", params={"outlet": "wahanews"}).json()["articles"][0]
+    page = client.get(f"/articles/{wire['id']}").text
+    assert 'id="similar"' in page and "مقالات مشابهة" in page and 'id="also-reported"' in page
+    story = client.get("/api/stories").json()["stories"][0]
+    assert client.get(f"/stories/{story['id']}").status_code == 200
+    assert client.get("/stories/999999").status_code == 404
+    assert client.get("/outlets/alofoq").status_code == 200
