@@ -17,6 +17,7 @@ class RelatedSettings:
     candidates: int = 200  # lexical/dense candidates considered before fusion
     time_scale_days: float = 4.0  # time proximity half-life
     dense_weight: float = 0.5
+    min_score: float = 0.05  # below this (share of the best match) an item is not listed at all
     cosine_weight: float = 0.0  # TF-IDF cosine share of the lexical score
     time_weight: float = 0.1
     mmr_lambda: float = 0.9  # 1.0 = pure relevance, lower = more diverse

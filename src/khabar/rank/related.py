@@ -109,7 +109,9 @@ class Ranker:
         ranked: list[Scored] = []
         for j in order:
             other = int(idx.ids[cand[j]])
-            if other == aid or self.group_of(other) == group or fused[j] <= 0:
+            if fused[j] < s.min_score:
+                break  # ordered: everything after is weaker still (loosely related at best)
+            if other == aid or self.group_of(other) == group:
                 continue
             ranked.append(Scored(other, float(fused[j])))
             if len(ranked) >= 5 * k:
