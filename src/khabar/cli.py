@@ -397,24 +397,21 @@ def _print_related_report(report: dict) -> None:
 @eval_app.command("dups")
 def eval_dups_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool = typer.Option(False, "--json")) -> None:
     """Pairwise precision/recall/F1 of copy detection over judged pairs."""
-    from .eval.report import evaluate_pairs
-
-    store = open_store()
-    try:
-        report = evaluate_pairs(store, state.settings, qrels, "dups")
-    finally:
-        store.close()
-    _print_pairs(report, as_json)
+    _eval_pairs("dups", qrels, as_json)
 
 
 @eval_app.command("stories")
 def eval_stories_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool = typer.Option(False, "--json")) -> None:
     """Pairwise precision/recall/F1 of story clustering over judged pairs (g=3 vs g≤1)."""
+    _eval_pairs("stories", qrels, as_json)
+
+
+def _eval_pairs(kind: str, qrels: Path, as_json: bool) -> None:
     from .eval.report import evaluate_pairs
 
     store = open_store()
     try:
-        report = evaluate_pairs(store, state.settings, qrels, "stories")
+        report = evaluate_pairs(store, state.settings, qrels, kind)
     finally:
         store.close()
     _print_pairs(report, as_json)
