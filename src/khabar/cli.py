@@ -39,6 +39,17 @@ def open_store():
     return _open(state.settings.db)
 
 
+def _require_article(store, url: str) -> int:
+    """The id of the stored article at ``url``, or a clear error and exit code 1."""
+    from .eval.report import article_id_for_url
+
+    aid = article_id_for_url(store, url)
+    if aid is None:
+        console.print(f"[red]error:[/] no article with URL {url}")
+        raise typer.Exit(1)
+    return aid
+
+
 def _print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
@@ -147,18 +158,11 @@ def stats_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command("show")
 def show_cmd(url: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """Show one stored article by URL."""
-    from .ingest.urls import InvalidURL, canonical_url
     from .web.views import article_json
 
     store = open_store()
     try:
-        try:
-            aid = store.article_id(canonical_url(url))
-        except InvalidURL:
-            aid = None
-        if aid is None:
-            console.print(f"[red]error:[/] no article with URL {url}")
-            raise typer.Exit(1)
+        aid = _require_article(store, url)
         article = store.get_article(aid)
         if as_json:
             _print_json(article_json(article))
@@ -270,7 +274,7 @@ def related_cmd(
     no_dense: bool = typer.Option(False, "--no-dense", help="Ignore stored embeddings (lexical only)"),
 ) -> None:
     """Read-also pick, similar articles and copies ("also reported by") for an article."""
-    from .ingest.urls import InvalidURL, canonical_url
+    from .eval.report import article_id_for_url
     from .pipeline import load_engine
     from .web.views import related_json
 
@@ -281,10 +285,7 @@ def related_cmd(
             urls = [u.strip() for u in queries.read_text(encoding="utf-8").splitlines() if u.strip()]
             missing = 0
             for q in urls:
-                try:
-                    aid = store.article_id(canonical_url(q))
-                except InvalidURL:
-                    aid = None
+                aid = article_id_for_url(store, q)
                 if aid is None:
                     missing += 1
                     continue
@@ -301,13 +302,7 @@ def related_cmd(
         if not url:
             console.print("[red]error:[/] give an article URL or --queries FILE")
             raise typer.Exit(2)
-        try:
-            aid = store.article_id(canonical_url(url))
-        except InvalidURL:
-            aid = None
-        if aid is None:
-            console.print(f"[red]error:[/] no article with URL {url}")
-            raise typer.Exit(1)
+        aid = _require_article(store, url)
         data = related_json(store, engine.related(aid, k))
         if as_json or fmt == "json":
             _print_json(data)

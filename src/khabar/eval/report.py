@@ -9,10 +9,11 @@ from ..settings import Settings
 from ..store import Store
 from .metrics import load_qrels, load_run, pair_metrics, related_metrics
 
-__all__ = ["evaluate_related", "evaluate_pairs", "compute_run"]
+__all__ = ["evaluate_related", "evaluate_pairs", "compute_run", "article_id_for_url"]
 
 
-def _article_id(store: Store, url: str) -> int | None:
+def article_id_for_url(store: Store, url: str) -> int | None:
+    """The stored article at ``url`` after canonicalization, else None."""
     try:
         return store.article_id(canonical_url(url))
     except InvalidURL:
@@ -27,7 +28,7 @@ def compute_run(store: Store, settings: Settings, queries: list[str], k: int, us
     run: dict[str, list[str]] = {}
     near_dup_lists = 0
     for q in queries:
-        aid = _article_id(store, q)
+        aid = article_id_for_url(store, q)
         if aid is None:
             continue
         result = engine.related(aid, k)
@@ -86,7 +87,7 @@ def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> d
         nonlocal missing
         for u in (a, b):
             if u not in ids:
-                ids[u] = _article_id(store, u)
+                ids[u] = article_id_for_url(store, u)
         ia, ib = ids[a], ids[b]
         if ia is None or ib is None:
             missing += 1
