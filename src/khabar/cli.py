@@ -478,6 +478,118 @@ def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer
     _serve(state.settings.db, host, port)
 
 
+# --- live sources and crawling ---------------------------------------------------------------------
+sources_app = typer.Typer(help="Feeds, section pages and sitemaps to follow.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("add")
+def sources_add(
+    url: str = typer.Argument(...),
+    name: Optional[str] = typer.Option(None, "--name"),
+    kind: str = typer.Option("feed", "--kind", help="feed | page | sitemap"),
+    allow_private: bool = typer.Option(False, "--allow-private", help="Lift the SSRF guard for this source and its pages"),
+) -> None:
+    """Follow a source."""
+    from .ingest.urls import InvalidURL, canonical_url
+    from .models import Source
+
+    if kind not in ("feed", "page", "sitemap"):
+        console.print("[red]error:[/] --kind must be feed, page or sitemap")
+        raise typer.Exit(2)
+    try:
+        url = canonical_url(url)
+    except InvalidURL as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    store = open_store()
+    try:
+        src = store.add_source(Source(url=url, name=name or url, kind=kind, allow_private=allow_private))
+        out.print(f"source {src.id}: {url} ({kind}{', private addresses allowed' if allow_private else ''})")
+    finally:
+        store.close()
+
+
+@sources_app.command("list")
+def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Sources with health: last success, last error, consecutive failures, next poll."""
+    from dataclasses import asdict
+
+    store = open_store()
+    try:
+        sources = store.list_sources()
+    finally:
+        store.close()
+    if as_json:
+        _print_json([asdict(s) for s in sources])
+        return
+    table = Table("id", "kind", "enabled", "url", "last success", "last error", "failures", "next poll")
+    for s in sources:
+        table.add_row(str(s.id), s.kind, "yes" if s.enabled else "no", s.url, s.last_success or "—",
+                      s.last_error or "—", str(s.consecutive_failures), s.next_poll or "now")
+    out.print(table)
+
+
+def _set_enabled(source_id: int, enabled: bool) -> None:
+    store = open_store()
+    try:
+        match = [s for s in store.list_sources() if s.id == source_id]
+        if not match:
+            console.print(f"[red]error:[/] no source {source_id}")
+            raise typer.Exit(1)
+        match[0].enabled = enabled
+        store.update_source(match[0])
+    finally:
+        store.close()
+
+
+@sources_app.command("disable")
+def sources_disable(source_id: int = typer.Argument(...)) -> None:
+    """Stop polling a source (its articles stay)."""
+    _set_enabled(source_id, False)
+
+
+@sources_app.command("enable")
+def sources_enable(source_id: int = typer.Argument(...)) -> None:
+    """Resume polling a source."""
+    _set_enabled(source_id, True)
+
+
+@app.command("crawl")
+def crawl_cmd(
+    once: bool = typer.Option(False, "--once", help="One round over all enabled sources, then exit"),
+    delay: float = typer.Option(1.0, "--delay", help="Seconds between requests to one host"),
+) -> None:
+    """Poll sources: fetch new articles, clean, store, then copies, stories and indexes."""
+    import logging
+    import signal
+    import threading
+
+    from .ingest.fetch import Fetcher, FetchOptions
+    from .ingest.live import crawl_forever, crawl_once
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # our fetcher logs each request once
+    log = logging.getLogger("khabar.crawl")
+    store = open_store()
+    fetcher = Fetcher(FetchOptions(per_host_delay=delay))
+    try:
+        if once:
+            for r in crawl_once(store, state.settings, fetcher, stop):
+                log.info("%s: %d new of %d%s%s", r.source, r.new, r.seen, " (not modified)" if r.not_modified else "",
+                         f", {len(r.errors)} errors" if r.errors else "")
+                for e in r.errors[:20]:
+                    log.info("  error: %s", e)
+        else:
+            crawl_forever(store, state.settings, fetcher, stop, log=log.info)
+    finally:
+        fetcher.close()
+        store.close()
+
+
 def main() -> None:
     app()
 

@@ -84,6 +84,9 @@ class Store(ABC):
         """Delete an article and leave a tombstone so it never comes back."""
 
     @abstractmethod
+    def is_tombstoned(self, url: str) -> bool: ...
+
+    @abstractmethod
     def iter_index_rows(self, ids: list[int] | None = None) -> Iterator[IndexRow]:
         """Analyzed rows in time order (all, or the given ids)."""
 

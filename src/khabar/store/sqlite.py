@@ -257,6 +257,9 @@ class SQLiteStore(Store):
 
         return self.write(fn)
 
+    def is_tombstoned(self, url: str) -> bool:
+        return self._db.execute("SELECT 1 FROM tombstones WHERE url = ?", (url,)).fetchone() is not None
+
     def iter_index_rows(self, ids: list[int] | None = None) -> Iterator[IndexRow]:
         sql = (
             "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm, a.title"

@@ -1,0 +1,93 @@
+"""Benchmark: crawl a loopback site of 2,000 article pages in 20 feeds, end to end.
+
+Politeness limits are set high (no per-host delay); the pages are generated from
+templates (no corpus text). Prints pages/s and peak RSS. Run by hand.
+"""
+
+from __future__ import annotations
+
+import http.server
+import random
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from khabar.ingest.fetch import Fetcher, FetchOptions
+from khabar.ingest.live import crawl_once
+from khabar.models import Source
+from khabar.settings import Settings
+from khabar.store import SQLiteStore
+
+FEEDS, PER_FEED = 20, 100
+WORDS = ("الوزارة أعلنت اليوم مشروع جديد المدينة السكان خدمات الطرق المياه الكهرباء التعليم الصحة "
+         "المستشفى المدارس الطلاب الأسواق الأسعار النفط الاقتصاد الرياضة المباراة الفريق الملعب").split()
+
+
+def page(n: int) -> bytes:
+    rnd = random.Random(n)
+    paras = "".join(f"<p>{' '.join(rnd.choice(WORDS) for _ in range(40))}.</p>" for _ in range(6))
+    title = " ".join(rnd.choice(WORDS) for _ in range(7))
+    return (f'<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><article><h1>{title} {n}</h1>{paras}</article></body></html>").encode()
+
+
+def feed(host: str, f: int) -> bytes:
+    items = "".join(f"<item><title>خبر {n}</title><link>http://{host}/a/{n}.html</link></item>"
+                    for n in range(f * PER_FEED, (f + 1) * PER_FEED))
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>f{f}</title>{items}</channel></rss>'.encode()
+
+
+def main() -> None:
+    host_holder = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            if self.path.startswith("/feed/"):
+                body, ctype = feed(host_holder["host"], int(self.path.split("/")[2].split(".")[0])), "application/rss+xml"
+            elif self.path.startswith("/a/"):
+                body, ctype = page(int(self.path.split("/")[2].split(".")[0])), "text/html; charset=utf-8"
+            else:
+                self.send_response(404)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    host_holder["host"] = f"127.0.0.1:{server.server_port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "crawl.db")
+        store = SQLiteStore(db)
+        for f in range(FEEDS):
+            store.add_source(Source(url=f"http://{host_holder['host']}/feed/{f}.xml", name=f"feed {f}", kind="feed"))
+        fetcher = Fetcher(FetchOptions(per_host_delay=0.0, per_host_concurrency=8, allow_loopback=True))
+        t = time.perf_counter()
+        reports = crawl_once(store, Settings(db=db), fetcher)
+        elapsed = time.perf_counter() - t
+        new = sum(r.new for r in reports)
+        errors = sum(len(r.errors) for r in reports)
+        t2 = time.perf_counter()
+        again = crawl_once(store, Settings(db=db), fetcher)
+        second = time.perf_counter() - t2
+        store.close()
+        fetcher.close()
+    server.shutdown()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"pages stored: {new} of {FEEDS * PER_FEED}  errors: {errors}")
+    print(f"end to end (fetch, extract, clean, store, copies, stories, index): {elapsed:.1f} s = {new / elapsed:.1f} pages/s")
+    print(f"second round: {sum(r.new for r in again)} new in {second:.1f} s")
+    print(f"peak RSS: {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""A polite, defensive HTTP fetcher (httpx).
+
+Politeness: a User-Agent naming Khabar, robots.txt, a minimum delay and a
+concurrency cap per host, conditional GET (ETag / Last-Modified; a 304 costs
+nothing), Retry-After and exponential backoff on 429 and 5xx.
+
+Defence: timeouts, a maximum body size (streamed, cut at the limit), a redirect
+limit with loop detection, and an SSRF guard that resolves every host (on every
+redirect hop too) and refuses loopback, private, link-local, multicast and
+reserved addresses unless the caller allows private addresses explicitly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from .. import __version__
+
+__all__ = ["FetchOptions", "FetchResult", "FetchError", "BlockedAddress", "Fetcher", "decode_body", "check_address"]
+
+log = logging.getLogger("khabar.fetch")
+
+USER_AGENT = f"Khabar/{__version__} (+https://github.com/khabar-news/khabar; Arabic news aggregator)"
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    timeout: float = 15.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    per_host_delay: float = 1.0  # seconds between requests to one host
+    per_host_concurrency: int = 2
+    retries: int = 3
+    backoff: float = 1.0  # first retry wait; doubles each time
+    max_retry_after: float = 60.0
+    respect_robots: bool = True
+    user_agent: str = USER_AGENT
+    allow_private: bool = False  # a global setting; sources can allow it for themselves
+    allow_loopback: bool = False  # only 127.0.0.0/8 and ::1 (tests, a local dev server)
+
+
+@dataclass
+class FetchResult:
+    url: str
+    status: int
+    content: bytes = b""
+    headers: dict = field(default_factory=dict)
+    not_modified: bool = False
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    def text(self) -> str:
+        return decode_body(self.content, self.headers.get("content-type", ""))
+
+
+class FetchError(Exception):
+    """A fetch failed; ``reason`` is short and stable enough to record on a source."""
+
+    def __init__(self, reason: str, status: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class BlockedAddress(FetchError):
+    pass
+
+
+def check_address(url: str, allow_private: bool, allow_loopback: bool = False) -> None:
+    """Refuse URLs whose host resolves to a non-public address (unless allowed)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"unsupported URL: {url}")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                                   type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError(f"cannot resolve {parts.hostname}: {exc.strerror}") from None
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%")[0])
+        if allow_loopback and ip.is_loopback:
+            continue
+        if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+                or ip.is_unspecified or (ip.version == 6 and ip.ipv4_mapped and not ip.ipv4_mapped.is_global)):
+            raise BlockedAddress(f"blocked non-public address {ip} for {parts.hostname}")
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_\-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding=["']([A-Za-z0-9_\-]+)""", re.I)
+
+
+def decode_body(content: bytes, content_type: str = "") -> str:
+    """Decode a page: declared charset (header, meta, XML), checked; UTF-8; windows-1256 for Arabic.
+
+    Pages mislabeled as ISO-8859-1 (a server default) but written in UTF-8 or
+    windows-1256 are common on Arabic sites, so a Latin-1 label is not trusted.
+    """
+    declared = None
+    m = re.search(r"charset=([A-Za-z0-9_\-]+)", content_type or "", re.I)
+    if m:
+        declared = m.group(1)
+    else:
+        head = content[:4096]
+        m2 = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+        if m2:
+            declared = m2.group(1).decode("ascii", "ignore")
+    candidates = []
+    if declared and declared.lower().replace("_", "-") not in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"):
+        candidates.append(declared)
+    candidates += ["utf-8", "windows-1256"]
+    for enc in candidates:
+        try:
+            return content.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return content.decode("utf-8", errors="replace")
+
+
+class Fetcher:
+    def __init__(self, options: FetchOptions | None = None, transport: httpx.BaseTransport | None = None):
+        self.options = options or FetchOptions()
+        self.client = httpx.Client(
+            timeout=self.options.timeout,
+            follow_redirects=False,  # redirects are followed here, each hop checked by the SSRF guard
+            headers={"User-Agent": self.options.user_agent, "Accept-Encoding": "gzip, deflate"},
+            transport=transport,
+        )
+        self._lock = threading.Lock()
+        self._next_slot: dict[str, float] = {}
+        self._host_sems: dict[str, threading.Semaphore] = {}
+        self._robots: dict[str, RobotFileParser | None] = {}
+        self.recent: deque[str] = deque(maxlen=1000)  # the last requests, for tests and the crawl log
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- politeness -----------------------------------------------------------------
+    def _wait_turn(self, host: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(host, 0.0))
+            self._next_slot[host] = slot + self.options.per_host_delay
+        if slot > now:
+            time.sleep(slot - now)
+
+    def _sem(self, host: str) -> threading.Semaphore:
+        with self._lock:
+            if host not in self._host_sems:
+                self._host_sems[host] = threading.Semaphore(self.options.per_host_concurrency)
+            return self._host_sems[host]
+
+    def allowed_by_robots(self, url: str, allow_private: bool) -> bool:
+        if not self.options.respect_robots:
+            return True
+        parts = urlsplit(url)
+        base = f"{parts.scheme}://{parts.netloc}"
+        if base not in self._robots:
+            parser: RobotFileParser | None = RobotFileParser()
+            try:
+                result = self._get(base + "/robots.txt", {}, allow_private, check_robots=False)
+                if result.status >= 400:
+                    parser = None  # no robots.txt: everything allowed
+                else:
+                    parser.parse(result.text().splitlines())
+            except FetchError:
+                parser = None
+            self._robots[base] = parser
+        parser = self._robots[base]
+        return parser is None or parser.can_fetch(self.options.user_agent, url)
+
+    # --- fetching --------------------------------------------------------------------------
+    def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None,
+              allow_private: bool = False) -> FetchResult:
+        """GET ``url`` politely; conditional when ``etag``/``last_modified`` are known."""
+        allow_private = allow_private or self.options.allow_private
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return self._get(url, headers, allow_private, check_robots=True)
+
+    def _get(self, url: str, headers: dict, allow_private: bool, check_robots: bool) -> FetchResult:
+        if check_robots and not self.allowed_by_robots(url, allow_private):
+            raise FetchError("disallowed by robots.txt")
+        seen = {url}
+        for _ in range(self.options.max_redirects + 1):
+            result = self._get_once(url, headers, allow_private)
+            if result.status in (301, 302, 303, 307, 308):
+                location = result.headers.get("location")
+                if not location:
+                    raise FetchError(f"redirect without Location from {url}", result.status)
+                url = urljoin(url, location)
+                if url in seen:
+                    raise FetchError(f"redirect loop at {url}", result.status)
+                seen.add(url)
+                continue
+            return result
+        raise FetchError(f"too many redirects (> {self.options.max_redirects})")
+
+    def _get_once(self, url: str, headers: dict, allow_private: bool) -> FetchResult:
+        check_address(url, allow_private, self.options.allow_loopback)
+        host = urlsplit(url).netloc
+        wait = self.options.backoff
+        for attempt in range(self.options.retries + 1):
+            with self._sem(host):
+                self._wait_turn(host)
+                try:
+                    result = self._stream(url, headers)
+                except httpx.TimeoutException:
+                    result = None
+                    error = FetchError("timeout")
+                except httpx.HTTPError as exc:
+                    raise FetchError(f"connection failed: {type(exc).__name__}") from None
+            conditional = " (conditional)" if headers else ""
+            line = f"GET {url}{conditional} → {result.status if result else 'timeout'}"
+            self.recent.append(line)
+            log.info(line)
+            if result is not None and result.status not in (429, 500, 502, 503, 504):
+                if result.status == 304:
+                    result.not_modified = True
+                elif result.status >= 400:
+                    raise FetchError(f"HTTP {result.status}", result.status)
+                return result
+            if attempt == self.options.retries:
+                if result is None:
+                    raise error
+                raise FetchError(f"HTTP {result.status} after {attempt + 1} attempts", result.status)
+            delay = _retry_after(result.headers.get("retry-after")) if result is not None else None
+            time.sleep(min(delay if delay is not None else wait, self.options.max_retry_after))
+            wait *= 2
+        raise FetchError("unreachable")  # pragma: no cover
+
+    def _stream(self, url: str, headers: dict) -> FetchResult:
+        with self.client.stream("GET", url, headers=headers) as response:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.options.max_bytes:
+                raise FetchError(f"body too large ({declared} bytes)")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.options.max_bytes:
+                    raise FetchError(f"body too large (> {self.options.max_bytes} bytes)")
+                chunks.append(chunk)
+            return FetchResult(url=str(response.url), status=response.status_code, content=b"".join(chunks),
+                               headers={k.lower(): v for k, v in response.headers.items()})
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

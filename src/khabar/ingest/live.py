@@ -1,0 +1,191 @@
+"""Live ingestion: poll sources, fetch new article pages, extract, clean, store.
+
+``poll_source`` is the recipe for one source:
+1. fetch the feed/section page conditionally (a 304 ends the round: nothing new);
+2. list entry URLs (feedparser for feeds, same-site links for section pages,
+   ``<loc>`` for sitemaps);
+3. for each URL not stored and not tombstoned: fetch (conditional), extract with
+   trafilatura, run the page cleaner, store;
+4. record health on the source: last success/error, consecutive failures, next poll.
+Each step's failure is recorded and never stops the others. ``crawl_once`` polls
+every due source, then updates copies, stories and indexes once.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import trafilatura
+
+from ..models import Article, RelatedItem, Source, analyze_article
+from ..settings import Settings
+from ..store import Store
+from .bulk import parse_time
+from .clean import clean_page
+from .fetch import Fetcher, FetchError
+from .urls import InvalidURL, canonical_url
+
+__all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "entry_urls"]
+
+POLL_INTERVAL = timedelta(minutes=15)
+MAX_BACKOFF = timedelta(hours=12)
+MAX_ENTRIES = 200
+
+
+@dataclass
+class PollReport:
+    source: str
+    new: int = 0
+    seen: int = 0
+    not_modified: bool = False
+    errors: list[str] = field(default_factory=list)
+    new_ids: list[int] = field(default_factory=list)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def entry_urls(source: Source, body: str, base_url: str) -> list[str]:
+    """Article URLs listed by a feed, a section page or a sitemap."""
+    if source.kind == "feed":
+        parsed = feedparser.parse(body)
+        urls = [e.get("link") for e in parsed.entries if e.get("link")]
+        if parsed.bozo and not urls:
+            raise FetchError(f"malformed feed: {type(parsed.bozo_exception).__name__}")
+    elif source.kind == "sitemap":
+        urls = re.findall(r"<loc>\s*([^<\s]+)\s*</loc>", body)
+    else:  # a section page: same-site links that look like articles (a path with depth)
+        host = urlsplit(base_url).netloc
+        urls = []
+        for href in re.findall(r"""<a\s[^>]*href=["']([^"'#]+)["']""", body, re.I):
+            u = urljoin(base_url, href)
+            parts = urlsplit(u)
+            if parts.netloc == host and parts.path.count("/") >= 2 and u != base_url:
+                urls.append(u)
+    out = []
+    for u in urls:
+        try:
+            out.append(canonical_url(urljoin(base_url, u)))
+        except InvalidURL:
+            continue
+    return list(dict.fromkeys(out))[:MAX_ENTRIES]
+
+
+def extract_article(html: str, url: str, outlet: str) -> Article:
+    """trafilatura extraction (title, text, date, author, image) + the page cleaner."""
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True)
+    if doc is None:
+        raise FetchError("no article text found")
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    title = " ".join((data.get("title") or "").split())
+    text = data.get("text") or ""
+    lines = text.split("\n")
+    if lines and title and " ".join(lines[0].split()) == title:
+        text = "\n".join(lines[1:])  # trafilatura often repeats the headline as the first line
+    page = clean_page(text)
+    if not page.body:
+        raise FetchError("no article text found")
+    return Article(
+        url=url,
+        outlet=outlet,
+        title=title,
+        body=page.body,
+        subheadings=page.subheadings,
+        source_attribution=page.source,
+        author=data.get("author") or None,
+        published=parse_time(data.get("date")),
+        extracted=_now(),
+        read_also=[RelatedItem(r.title, r.body) for r in page.read_also],
+        similar_titles=page.similar,
+        lead_image=data.get("image") or None,
+    )
+
+
+def _outlet_key(source: Source) -> str:
+    return (urlsplit(source.url).hostname or source.name).removeprefix("www.")
+
+
+def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.Event | None = None) -> PollReport:
+    report = PollReport(source=source.url)
+    try:
+        listing = fetcher.fetch(source.url, source.etag, source.last_modified, allow_private=source.allow_private)
+        if listing.not_modified:
+            report.not_modified = True
+        else:
+            urls = entry_urls(source, listing.text(), listing.url)
+            report.seen = len(urls)
+            for url in urls:
+                if stop is not None and stop.is_set():
+                    break  # abandon cleanly: each stored article is already complete
+                _ingest_url(store, fetcher, source, url, report)
+            else:
+                # Remember the validators only after every entry was handled, so a round
+                # interrupted by SIGTERM re-reads the listing and resumes where it stopped.
+                source.etag, source.last_modified = listing.etag, listing.last_modified
+        source.last_success = _now().isoformat()
+        source.last_error = None if not report.errors else f"{len(report.errors)} article error(s): {report.errors[0]}"
+        source.consecutive_failures = 0
+        source.next_poll = (_now() + POLL_INTERVAL).isoformat()
+    except FetchError as exc:
+        report.errors.append(f"{source.url}: {exc.reason}")
+        source.last_error = exc.reason
+        source.consecutive_failures += 1
+        backoff = min(POLL_INTERVAL * (2 ** min(source.consecutive_failures, 10)), MAX_BACKOFF)
+        source.next_poll = (_now() + backoff).isoformat()
+    store.update_source(source)
+    return report
+
+
+def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report: PollReport) -> None:
+    if store.article_id(url) is not None or store.is_tombstoned(url):
+        return
+    cached = store.http_cache_get(url) or {}
+    try:
+        page = fetcher.fetch(url, cached.get("etag"), cached.get("last_modified"), allow_private=source.allow_private)
+        if page.not_modified:
+            return
+        article = extract_article(page.text(), url, _outlet_key(source))
+    except FetchError as exc:
+        report.errors.append(f"{url}: {exc.reason}")
+        store.http_cache_put(url, None, None, exc.status or 0)
+        return
+    result = store.add_articles([(article, analyze_article(article))])
+    store.http_cache_put(url, page.etag, page.last_modified, page.status)
+    report.new += result.new
+    report.new_ids.extend(result.new_ids)
+
+
+def _due(source: Source, now: datetime) -> bool:
+    return source.enabled and (not source.next_poll or datetime.fromisoformat(source.next_poll) <= now)
+
+
+def crawl_once(store: Store, settings: Settings, fetcher: Fetcher, stop: threading.Event | None = None,
+               force: bool = True) -> list[PollReport]:
+    """Poll every enabled source (all of them with ``force``, else the due ones), then index once."""
+    from ..pipeline import build_indexes
+
+    now = _now()
+    reports = []
+    for source in store.list_sources():
+        if stop is not None and stop.is_set():
+            break
+        if source.enabled and (force or _due(source, now)):
+            reports.append(poll_source(store, fetcher, source, stop))
+    if any(r.new for r in reports):
+        build_indexes(store, settings)  # copies → stories → lexical index
+    return reports
+
+
+def crawl_forever(store: Store, settings: Settings, fetcher: Fetcher, stop: threading.Event, log=print) -> None:
+    """The scheduler: poll due sources until ``stop`` is set (SIGTERM), sleeping between rounds."""
+    while not stop.is_set():
+        for r in crawl_once(store, settings, fetcher, stop, force=False):
+            log(f"{r.source}: {r.new} new of {r.seen}" + (" (not modified)" if r.not_modified else "")
+                + (f", {len(r.errors)} errors" if r.errors else ""))
+        stop.wait(30)
