@@ -432,6 +432,7 @@ def demo_cmd(
 
     from .ingest.bulk import import_paths
     from .pipeline import build_indexes, load_engine
+    from .rank.dense import embed_missing
     from .web.views import related_json
 
     db = state.settings.db if state.settings.db != "khabar.db" else "khabar-demo.db"
@@ -441,7 +442,9 @@ def demo_cmd(
         demo_file = resources.files("khabar") / "data" / "demo.jsonl"
         with resources.as_file(demo_file) as path:
             report = import_paths(store, [path])
-        info = build_indexes(store, state.settings)
+        with console.status("embedding the demo articles (e5, a few seconds)"):
+            embed_missing(store)  # 40 short texts: cheap here, and stories and related use them
+        build_indexes(store, state.settings)
         stats = store.stats()
         out.print(f"demo database {db}: {stats['articles']} articles from {stats['outlets']} outlets, "
                   f"{stats['stories']} stories, {stats['near_duplicates'] + stats['duplicates']} copies "

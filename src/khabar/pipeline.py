@@ -48,7 +48,8 @@ def build_indexes(store: Store, settings: Settings, progress_factory: Callable |
     t = time.perf_counter()
     row_of = {r.id: i for i, r in enumerate(rows)}
     copy_rows = {row_of[a]: row_of[c] for a, c, _, _ in links}
-    state = assign_stories(lexical, settings.stories, copy_rows)
+    vectors = _row_vectors(store, lexical)
+    state = assign_stories(lexical, settings.stories, copy_rows, vectors=vectors)
     stories, members = _story_records(rows, state.story_of)
     store.replace_stories(stories, members)
     timings["stories"] = time.perf_counter() - t
@@ -124,16 +125,25 @@ def load_engine(store: Store, settings: Settings, use_dense: bool = True) -> Eng
     return Engine(store, settings, lexical, ranker, version)
 
 
-def _load_dense(store: Store, lexical: LexicalIndex):
+def _row_vectors(store: Store, lexical: LexicalIndex) -> np.ndarray | None:
+    """Stored e5 vectors aligned with the index rows (zero rows where missing), or None."""
     vecs = load_vectors(store.embeddings(MODEL_NAME))
     if not vecs:
-        return None, None
+        return None
     row = lexical.row_of()
     dim = len(next(iter(vecs.values())))
     matrix = np.zeros((lexical.size, dim), dtype=np.float32)
     for aid, v in vecs.items():
         if aid in row:
             matrix[row[aid]] = v
+    return matrix
+
+
+def _load_dense(store: Store, lexical: LexicalIndex):
+    matrix = _row_vectors(store, lexical)
+    if matrix is None:
+        return None, None
+    dim = matrix.shape[1]
     import faiss  # inner product on unit vectors = cosine
 
     index = faiss.IndexFlatIP(dim)

@@ -12,7 +12,7 @@ __all__ = ["Settings", "RelatedSettings", "DedupeSettings", "StorySettings"]
 @dataclass(frozen=True)
 class RelatedSettings:
     k: int = 10
-    mlt_terms: int = 40  # distinctive terms in the more-like-this query
+    mlt_terms: int = 60  # distinctive terms in the more-like-this query
     title_weight: float = 3.0  # title terms count this many times a body term
     candidates: int = 200  # lexical/dense candidates considered before fusion
     time_scale_days: float = 4.0  # time proximity half-life
@@ -35,6 +35,8 @@ class DedupeSettings:
 class StorySettings:
     join_threshold: float = 0.3  # body+title TF-IDF cosine to a member (chosen on dev)
     window_days: float = 2.0  # a story with no new article for this long is closed
+    dense_threshold: float = 0.905  # e5 cosine (title + lead) for a same-event link (chosen on dev)
+    dense_window_days: float = 3.0
 
 
 @dataclass(frozen=True)

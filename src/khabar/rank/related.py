@@ -8,9 +8,9 @@ The recipe (``Ranker.related``):
 4. exclusions: the article itself and its copies (shown as "also reported by");
 5. diversification (MMR): an item too close to one already listed is a rewording of
    it, and copies of one another never both appear;
-6. read-also: the next read after the list: the strongest remaining same-story item
-   from another outlet (else the strongest remaining item). It never repeats a
-   listed item, and taking it from outside the list keeps the list's quality.
+6. read-also: the next read, picked from the weaker half of the list's k + 1 items: a
+   later same-story item from another outlet, else any same-story item from another
+   outlet, else the weakest item; it is then not in the list, which keeps k items.
 """
 
 from __future__ import annotations
@@ -116,23 +116,32 @@ class Ranker:
             ranked.append(Scored(other, float(fused[j])))
             if len(ranked) >= 5 * k:
                 break
-        similar = self._diversify(ranked, k, exclude_groups=set())
-        listed = {self.group_of(r.id) for r in similar}
-        rest = [r for r in ranked if self.group_of(r.id) not in listed]
-        return RelatedResult(aid, self._pick_read_also(aid, rest), similar, copies)
+        # One more than the list holds: the read-also pick comes out of these k + 1, so the
+        # list keeps k items and never repeats the pick.
+        pool = self._diversify(ranked, k + 1, exclude_groups=set())
+        read_also = self._pick_read_also(aid, pool)
+        similar = [r for r in pool if read_also is None or r.id != read_also.id][:k]
+        return RelatedResult(aid, read_also, similar, copies)
 
-    def _pick_read_also(self, aid: int, ranked: list[Scored]) -> Scored | None:
-        """The strongest same-story item from another outlet among ``ranked``; else the first."""
-        if not ranked:
+    def _pick_read_also(self, aid: int, pool: list[Scored]) -> Scored | None:
+        """The next read: in the weaker half of the pool, the strongest same-story item from
+        another outlet that came later (a development of the story), else any same-story
+        item from another outlet, else the weakest of the pool."""
+        if not pool:
             return None
         i = self.row.get(aid)
         outlet = self.index.outlets[i] if i is not None else None
+        t0 = self.index.times[i] if i is not None else np.nan
         story = self.story_of.get(aid)
-        for r in ranked[:20]:
-            j = self.row[r.id]
-            if story is not None and self.story_of.get(r.id) == story and self.index.outlets[j] != outlet:
-                return r
-        return ranked[0]
+        # Only the weaker half is eligible: the list keeps its strongest items.
+        same_story = [r for r in pool[len(pool) // 2:] if story is not None and self.story_of.get(r.id) == story
+                      and self.index.outlets[self.row[r.id]] != outlet]
+        later = [r for r in same_story if not np.isnan(t0) and self.index.times[self.row[r.id]] > t0]
+        if later:
+            return later[0]
+        if same_story:
+            return same_story[0]
+        return pool[-1]
 
     def _diversify(self, ranked: list[Scored], k: int, exclude_groups: set[int]) -> list[Scored]:
         """MMR: relevance minus redundancy with what is already listed; copies never twice."""

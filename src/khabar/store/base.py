@@ -94,6 +94,10 @@ class Store(ABC):
     def stats(self) -> dict: ...
 
     @abstractmethod
+    def data_version(self) -> str:
+        """Changes whenever articles or vectors change (derived indexes key on it)."""
+
+    @abstractmethod
     def outlets(self) -> list[dict]:
         """Outlets with article counts and time span."""
 

@@ -424,10 +424,11 @@ class SQLiteStore(Store):
         self.write(lambda conn: conn.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value)))
 
     def data_version(self) -> str:
-        """Changes whenever articles are added or deleted (derived indexes key on it)."""
+        """Changes whenever articles are added or deleted or vectors added (derived indexes key on it)."""
         n, m = self._db.execute("SELECT count(*), coalesce(max(id), 0) FROM articles").fetchone()
         t = self._db.execute("SELECT count(*) FROM tombstones").fetchone()[0]
-        return f"{n}:{m}:{t}"
+        e = self._db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+        return f"{n}:{m}:{t}:{e}"
 
     # --- sources ---------------------------------------------------------------
     _SOURCE_COLS = (

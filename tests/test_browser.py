@@ -1,0 +1,84 @@
+"""A real browser (Debian's Chromium driven by Playwright, no browser download) on the demo pages."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from khabar.ingest.bulk import import_paths
+from khabar.pipeline import build_indexes
+from khabar.settings import Settings
+from khabar.store import SQLiteStore
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def server(tmp_path, demo_path):
+    if not CHROMIUM:
+        pytest.skip("Debian chromium is not installed")
+    pytest.importorskip("playwright.sync_api")
+    import uvicorn
+
+    from khabar.web.app import create_app
+
+    db = str(tmp_path / "demo.db")
+    store = SQLiteStore(db)
+    import_paths(store, [demo_path])
+    build_indexes(store, Settings(db=db))
+    store.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(Settings(db=db)), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_article_page_in_chromium(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        page.goto(f"{server}/api/articles?outlet=wahanews")
+        wire_id = page.evaluate("() => JSON.parse(document.body.innerText).articles[0].id")
+        page.goto(f"{server}/articles/{wire_id}")
+        assert page.evaluate("() => document.documentElement.dir") == "rtl"
+        assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"
+        assert page.locator("#read-also a").count() == 1
+        also = page.locator("#also-reported").inner_text()
+        assert all(o in also for o in ("alofoq", "nahar", "sahel"))
+        similar = page.locator("#similar li a")
+        assert similar.count() >= 1
+        read_also_title = page.locator("#read-also a").inner_text()
+        titles = [similar.nth(i).inner_text() for i in range(similar.count())]
+        assert read_also_title not in titles
+        page.screenshot(path=str(ARTIFACTS / "article.png"), full_page=True)
+        first_title = titles[0]
+        similar.first.click()
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == first_title
+        page.screenshot(path=str(ARTIFACTS / "similar.png"), full_page=True)
+        browser.close()
