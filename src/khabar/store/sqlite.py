@@ -265,7 +265,10 @@ class SQLiteStore(Store):
             "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm, a.title"
             " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
         )
-        conn = self._connect()  # a private cursor: the caller may interleave other reads
+        # A private connection for full scans (the caller may interleave other reads);
+        # the thread's reader for a handful of ids (the related hot path).
+        private = ids is None or len(ids) > 500
+        conn = self._connect() if private else self._db
         try:
             if ids is None:
                 batches = [conn.execute(sql + " ORDER BY a.time, a.id")]
@@ -281,7 +284,8 @@ class SQLiteStore(Store):
                         title_terms=r[5].split(), body_terms=r[6].split(), title_norm=r[7], body_norm=r[8], title=r[9],
                     )
         finally:
-            conn.close()
+            if private:
+                conn.close()
 
     def stats(self) -> dict:
         db = self._db
@@ -325,9 +329,12 @@ class SQLiteStore(Store):
             f" WHERE fts MATCH ? {where}"
         )
         total = self._db.execute(f"SELECT count(*) {base}", (query, *args)).fetchone()[0]
+        newest = self._db.execute("SELECT max(time) FROM articles").fetchone()[0]
+        # BM25 with a recency component: up to +50% for today's news, fading over weeks.
         rows = self._db.execute(
-            f"SELECT a.id, -bm25(fts, 3.0, 1.0) AS s {base} ORDER BY s DESC LIMIT ? OFFSET ?",
-            (query, *args, int(limit), int(offset)),
+            f"SELECT a.id, -bm25(fts, 3.0, 1.0) * (1.0 + 0.5 / (1.0 + max(0.0, julianday(?) - julianday(a.time)) / 7.0)) AS s"
+            f" {base} ORDER BY s DESC LIMIT ? OFFSET ?",
+            (newest, query, *args, int(limit), int(offset)),
         )
         return [SearchHit(r[0], r[1]) for r in rows], total
 

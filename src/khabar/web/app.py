@@ -6,6 +6,7 @@ returns as is, so the HTML and JSON views of a page never disagree.
 
 from __future__ import annotations
 
+import time
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -37,10 +38,14 @@ def create_app(settings: Settings) -> FastAPI:
     cache: dict = {}
 
     def engine():
-        version = store.data_version()
-        if cache.get("version") != version:
-            cache["engine"] = load_engine(store, settings)
-            cache["version"] = version
+        # The data version is checked at most every few seconds, not on every request.
+        now = time.monotonic()
+        if now - cache.get("checked", -1e9) > 5.0:
+            cache["checked"] = now
+            version = store.data_version()
+            if cache.get("version") != version:
+                cache["engine"] = load_engine(store, settings)
+                cache["version"] = version
         return cache["engine"]
 
     def article_or_404(article_id: int):
