@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 
 from .dedupe.copies import build_shingles, containment, find_copy_links
-from .rank.dense import MODEL_NAME, load_vectors
+from .rank.dense import MODEL_NAME, build_ann, load_ann, load_vectors
 from .rank.lexical import LexicalIndex, build_lexical_index
 from .rank.related import Ranker, RelatedResult
 from .settings import Settings
@@ -19,6 +19,7 @@ from .store import Store
 __all__ = ["build_indexes", "load_engine", "Engine", "copy_pairs"]
 
 LEXICAL_BLOB = "lexical-v1"
+ANN_BLOB = "ann-e5-hnsw-v1"
 
 
 def build_indexes(store: Store, settings: Settings, progress_factory: Callable | None = None, force: bool = False) -> dict:
@@ -55,6 +56,10 @@ def build_indexes(store: Store, settings: Settings, progress_factory: Callable |
     timings["stories"] = time.perf_counter() - t
 
     store.put_blob(LEXICAL_BLOB, version, lexical.to_bytes())
+    if vectors is not None:
+        t = time.perf_counter()
+        store.put_blob(ANN_BLOB, version, build_ann(vectors))
+        timings["ann"] = time.perf_counter() - t
     store.set_meta("indexed_version", version)
     return {
         "skipped": False,
@@ -140,20 +145,16 @@ def _row_vectors(store: Store, lexical: LexicalIndex) -> np.ndarray | None:
 
 
 def _load_dense(store: Store, lexical: LexicalIndex):
+    """Row-aligned vectors and the persisted ANN index (rebuilt here if it is stale)."""
     matrix = _row_vectors(store, lexical)
     if matrix is None:
         return None, None
-    dim = matrix.shape[1]
-    import faiss  # inner product on unit vectors = cosine
-
-    index = faiss.IndexFlatIP(dim)
-    index.add(matrix)
-
-    def ann(q: np.ndarray, k: int) -> np.ndarray:
-        _, found = index.search(q.reshape(1, -1).astype(np.float32), k)
-        return found[0][found[0] >= 0]
-
-    return matrix, ann
+    version = store.data_version()
+    blob = store.get_blob(ANN_BLOB)
+    if blob is None or blob[0] != version:
+        blob = (version, build_ann(matrix))
+        store.put_blob(ANN_BLOB, version, blob[1])
+    return matrix, load_ann(blob[1])
 
 
 def copy_pairs(store: Store, settings: Settings) -> list[tuple[str, str, float]]:

