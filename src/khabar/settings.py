@@ -16,7 +16,8 @@ class RelatedSettings:
     title_weight: float = 3.0  # title terms count this many times a body term
     candidates: int = 200  # lexical/dense candidates considered before fusion
     time_scale_days: float = 4.0  # time proximity half-life
-    dense_weight: float = 0.5
+    dense_weight: float = 0.3  # share of the e5 evidence in the fused score (chosen on dev)
+    dense_floor: float = 0.75  # e5 cosine at or below this counts as no dense evidence
     min_score: float = 0.05  # below this (share of the best match) an item is not listed at all
     cosine_weight: float = 0.0  # TF-IDF cosine share of the lexical score
     time_weight: float = 0.1
@@ -36,6 +37,7 @@ class StorySettings:
     join_threshold: float = 0.3  # body+title TF-IDF cosine to a member (chosen on dev)
     window_days: float = 2.0  # a story with no new article for this long is closed
     dense_threshold: float = 0.905  # e5 cosine (title + lead) for a same-event link (chosen on dev)
+    dense_story_threshold: float = 0.9  # mean e5 cosine to the story's recent members (chosen on dev)
     dense_window_days: float = 3.0
 
 

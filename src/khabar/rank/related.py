@@ -98,7 +98,7 @@ class Ranker:
         fused = lex_n.copy()
         if dense is not None:
             # Where a candidate has no vector, its lexical score stands in for the dense one.
-            d = np.where(np.isnan(dense), lex_n, np.clip((dense - 0.75) / 0.2, 0, 1))
+            d = np.where(np.isnan(dense), lex_n, np.clip((dense - s.dense_floor) / (1.0 - s.dense_floor), 0, 1))
             fused = (1 - s.dense_weight) * lex_n + s.dense_weight * d
         if i is not None and not np.isnan(idx.times[i]):
             dt = np.abs(np.nan_to_num(idx.times[cand] - idx.times[i], nan=365.0))

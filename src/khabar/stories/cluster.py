@@ -26,6 +26,7 @@ class StoryState:
     """Story id per index row and the time each story was last seen."""
 
     story_of: dict[int, int] = field(default_factory=dict)  # row → story id
+    members: dict[int, list[int]] = field(default_factory=dict)  # story id → rows, in arrival order
     last_seen: dict[int, float] = field(default_factory=dict)
     next_id: int = 1
 
@@ -90,12 +91,21 @@ def assign_stories(
             ok = (story_arr[cols] > 0) & (cols != i) & (np.abs(times[cols] - times[i]) <= window)
             best_story = 0
             if ok.any():
-                # Single link to the most similar member of a story that is still open.
+                # Link to the most similar member of a story that is still open; with vectors,
+                # the story as a whole must agree too (mean cosine to its recent members), so
+                # one borderline link cannot chain two events together.
+                tried: set[int] = set()
                 for c in cols[ok][np.argsort(-vals[ok])]:
                     sid = int(story_arr[c])
-                    if times[i] - state.last_seen.get(sid, times[i]) <= window:
-                        best_story = sid
-                        break
+                    if sid in tried or times[i] - state.last_seen.get(sid, times[i]) > window:
+                        continue
+                    tried.add(sid)
+                    if dense is not None and has_vec[i]:
+                        members = [m for m in state.members.get(sid, [])[-20:] if has_vec[m]]
+                        if members and float(dense[ci, members].mean()) < settings.dense_story_threshold:
+                            continue
+                    best_story = sid
+                    break
             if not best_story:
                 best_story = state.next_id
                 state.next_id += 1
@@ -105,5 +115,6 @@ def assign_stories(
 
 def _join(state: StoryState, story_arr: np.ndarray, times: np.ndarray, row: int, sid: int) -> None:
     state.story_of[row] = sid
+    state.members.setdefault(sid, []).append(row)
     story_arr[row] = sid
     state.last_seen[sid] = max(state.last_seen.get(sid, times[row]), times[row])
