@@ -76,3 +76,17 @@ def test_pages_are_rtl_and_escape_html(client):
     assert client.get(f"/stories/{story['id']}").status_code == 200
     assert client.get("/stories/999999").status_code == 404
     assert client.get("/outlets/alofoq").status_code == 200
+
+
+def test_outlets_health_and_search_filters(client):
+    outlets = client.get("/api/outlets").json()["outlets"]
+    assert {o["key"] for o in outlets} >= {"alofoq", "nahar"}
+    assert all(o["health"]["status"] == "no live source" for o in outlets)
+    r = client.get("/api/search", params={"q": "السيول", "since": "2026-03-04T00:00:00"}).json()
+    assert r["results"] and all(x["time"] >= "2026-03-04" for x in r["results"])
+    r = client.get("/api/search", params={"q": "السيول", "outlet": "alofoq"}).json()
+    assert r["results"] and all(x["outlet"] == "alofoq" for x in r["results"])
+    assert client.get("/api/search", params={"q": "السيول", "since": "not-a-date"}).status_code == 422
+    page = client.get("/search", params={"q": "السيول", "since": "2026-03-04", "until": "bad"})
+    assert page.status_code == 200 and "<mark>" in page.text
+    assert client.get("/api/search", params={"q": "السيول", "limit": 1, "offset": 1}).json()["offset"] == 1

@@ -23,6 +23,14 @@ from . import views
 
 __all__ = ["create_app"]
 
+
+def _date(value: str) -> datetime | None:
+    """A form's date field: empty or unparsable means no filter (a page never 500s on it)."""
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
 
 
@@ -88,7 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/outlets")
     def api_outlets():
-        return {"outlets": store.outlets()}
+        return views.outlets_json(store)
 
     # --- pages --------------------------------------------------------------------------------
     def page(request: Request, name: str, **data) -> HTMLResponse:
@@ -113,13 +121,16 @@ def create_app(settings: Settings) -> FastAPI:
         return page(request, "story.html", story=data)
 
     @app.get("/search", response_class=HTMLResponse)
-    def search_html(request: Request, q: str = "", outlet: Optional[str] = None):
-        data = views.search_page(store, q, outlet, None, None, 20, 0) if q.strip() else None
-        return page(request, "search.html", q=q, outlet=outlet or "", result=data, outlets=store.outlets())
+    def search_html(request: Request, q: str = "", outlet: Optional[str] = None, since: str = "", until: str = "",
+                    offset: int = Query(0, ge=0)):
+        since_dt, until_dt = _date(since), _date(until)
+        data = views.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset) if q.strip() else None
+        return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, result=data,
+                    outlets=store.outlets())
 
     @app.get("/outlets/{key}", response_class=HTMLResponse)
     def outlet_html(request: Request, key: str):
-        outlets = {o["key"]: o for o in store.outlets()}
+        outlets = {o["key"]: o for o in views.outlets_json(store)["outlets"]}
         if key not in outlets:
             raise HTTPException(status_code=404, detail=f"no outlet {key}")
         return page(request, "outlet.html", outlet=outlets[key], articles=views.article_list(store, key, None, None, 50, 0))

@@ -110,3 +110,26 @@ def matched_words(text: str, terms: list[str]) -> list[str]:
         if any(stem_token(t) in wanted for t in toks):
             out.append(word.strip("،,.:؛!؟?«»\"()"))
     return list(dict.fromkeys(out))
+
+
+def outlets_json(store) -> dict:
+    """Outlets with article counts, time span and crawl health (from the sources on their host)."""
+    from urllib.parse import urlsplit
+
+    sources_by_host: dict[str, list] = {}
+    for src in store.list_sources():
+        host = (urlsplit(src.url).hostname or "").removeprefix("www.")
+        sources_by_host.setdefault(host, []).append(src)
+    outlets = []
+    for o in store.outlets():
+        srcs = sources_by_host.get(o["key"], [])
+        o["health"] = {
+            "sources": len(srcs),
+            "last_success": max((s.last_success for s in srcs if s.last_success), default=None),
+            "last_error": next((s.last_error for s in srcs if s.last_error), None),
+            "consecutive_failures": max((s.consecutive_failures for s in srcs), default=0),
+            "status": "no live source" if not srcs else (
+                "failing" if any(s.consecutive_failures >= 3 for s in srcs) else "ok"),
+        }
+        outlets.append(o)
+    return {"outlets": outlets}
