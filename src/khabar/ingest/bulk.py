@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
-from ..models import Analysis, Article, RelatedItem, analyze_article
+from ..models import Analysis, Article, analyze_article
 from ..store import Store
-from .clean import clean_page
+from .clean import article_from_page, clean_page
 from .urls import InvalidURL, canonical_url
 
 __all__ = ["ImportOptions", "ImportReport", "ImportFileError", "import_paths", "expand_paths", "record_to_article"]
@@ -197,20 +197,8 @@ def record_to_article(record, options: ImportOptions) -> tuple[Article, Analysis
     author = " ".join(_check_text(record.get("author"), "author").split()) or None
     published = parse_time(record.get("published"))
     extracted = parse_time(record.get("date_extracted") or record.get("extracted"))
-    page = clean_page(content)
-    article = Article(
-        url=url,
-        outlet=outlet,
-        title=title,
-        body=page.body,
-        subheadings=page.subheadings,
-        source_attribution=page.source,
-        author=author,
-        published=published,
-        extracted=extracted,
-        read_also=[RelatedItem(r.title, r.body) for r in page.read_also],
-        similar_titles=page.similar,
-    )
+    article = article_from_page(clean_page(content), url, outlet, title, author=author, published=published,
+                                extracted=extracted)
     return article, analyze_article(article)
 
 

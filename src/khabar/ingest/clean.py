@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from ..text import normalize_arabic, strip_diacritics
 
-__all__ = ["CleanedPage", "ReadAlso", "clean_page", "split_paragraphs"]
+__all__ = ["CleanedPage", "ReadAlso", "clean_page", "split_paragraphs", "article_from_page"]
 
 _BULLET = re.compile(r"^\s*(?:[•·●▪◦■□►▸‣⁃*\-–—]|\d{1,2}[.)-])\s+")
 _READ_ALSO_STRICT = re.compile(r"^اقرا\s*ايضا\s*[:：\-–—]?\s*(?P<rest>.*)$")
@@ -206,3 +206,23 @@ def find_subheadings(paragraphs: list[str]) -> list[str]:
         if _punctuated(paragraphs[i - 1]) and _punctuated(paragraphs[i + 1]):
             heads.append(p)
     return heads
+
+
+def article_from_page(page: CleanedPage, url: str, outlet: str, title: str, **metadata):
+    """An Article from a cleaned page: the body without boilerplate, the blocks as metadata.
+
+    ``metadata`` carries the remaining Article fields (author, published, extracted, lead_image).
+    """
+    from ..models import Article, RelatedItem
+
+    return Article(
+        url=url,
+        outlet=outlet,
+        title=title,
+        body=page.body,
+        subheadings=page.subheadings,
+        source_attribution=page.source,
+        read_also=[RelatedItem(r.title, r.body) for r in page.read_also],
+        similar_titles=page.similar,
+        **metadata,
+    )

@@ -22,11 +22,11 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import trafilatura
 
-from ..models import Article, RelatedItem, Source, analyze_article
+from ..models import Article, Source, analyze_article
 from ..settings import Settings
 from ..store import Store
 from .bulk import parse_time
-from .clean import clean_page
+from .clean import article_from_page, clean_page
 from .fetch import Fetcher, FetchError
 from .urls import InvalidURL, canonical_url
 
@@ -91,18 +91,11 @@ def extract_article(html: str, url: str, outlet: str) -> Article:
     page = clean_page(text)
     if not page.body:
         raise FetchError("no article text found")
-    return Article(
-        url=url,
-        outlet=outlet,
-        title=title,
-        body=page.body,
-        subheadings=page.subheadings,
-        source_attribution=page.source,
+    return article_from_page(
+        page, url, outlet, title,
         author=data.get("author") or None,
         published=parse_time(data.get("date")),
         extracted=_now(),
-        read_also=[RelatedItem(r.title, r.body) for r in page.read_also],
-        similar_titles=page.similar,
         lead_image=data.get("image") or None,
     )
 
