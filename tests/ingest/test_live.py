@@ -162,7 +162,7 @@ def test_windows_1256_and_mislabeled_pages_decode():
 
 
 def test_feed_poll_stores_cleaned_articles_then_nothing_new(site, fetcher, store, settings):
-    src = store.add_source(Source(url=url(site, "/feed.xml"), name="test", kind="feed"))
+    store.add_source(Source(url=url(site, "/feed.xml"), name="test", kind="feed"))
     reports = crawl_once(store, settings, fetcher)
     assert reports[0].new == 3, reports[0].errors  # 1, 2 and the windows-1256 page; the 404 recorded
     assert any("missing.html" in e and "404" in e for e in reports[0].errors)
