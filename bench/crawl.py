@@ -6,12 +6,10 @@ templates (no corpus text). Prints pages/s and peak RSS. Run by hand.
 
 from __future__ import annotations
 
-import http.server
 import random
 import resource
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from khabar.ingest.live import crawl_once
 from khabar.models import Source
 from khabar.settings import Settings
 from khabar.store import SQLiteStore
+from khabar.testing import serve_loopback
 
 FEEDS, PER_FEED = 20, 100
 WORDS = ("الوزارة أعلنت اليوم مشروع جديد المدينة السكان خدمات الطرق المياه الكهرباء التعليم الصحة "
@@ -43,28 +42,15 @@ def feed(host: str, f: int) -> bytes:
 def main() -> None:
     host_holder = {}
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            if self.path.startswith("/feed/"):
-                body, ctype = feed(host_holder["host"], int(self.path.split("/")[2].split(".")[0])), "application/rss+xml"
-            elif self.path.startswith("/a/"):
-                body, ctype = page(int(self.path.split("/")[2].split(".")[0])), "text/html; charset=utf-8"
-            else:
-                self.send_response(404)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(handler):
+        path = handler.path
+        if path.startswith("/feed/"):
+            return 200, {"Content-Type": "application/rss+xml"}, feed(host_holder["host"], int(path.split("/")[2].split(".")[0]))
+        if path.startswith("/a/"):
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, page(int(path.split("/")[2].split(".")[0]))
+        return 404, {}, b""
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    host_holder["host"] = f"127.0.0.1:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, host_holder["host"] = serve_loopback(respond)
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "crawl.db")
         store = SQLiteStore(db)

@@ -12,6 +12,7 @@ import pytest
 from khabar.ingest.fetch import BlockedAddress, Fetcher, FetchError, FetchOptions, check_address, decode_body
 from khabar.ingest.live import crawl_once, poll_source
 from khabar.models import Source
+from khabar.testing import serve_loopback
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -72,22 +73,7 @@ class Site:
 def site():
     state = Site()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            status, headers, body = state.respond(self)
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.host = f"127.0.0.1:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, state.host = serve_loopback(state.respond)
     yield state
     server.shutdown()
 
