@@ -105,7 +105,8 @@ def import_cmd(
 
             report = import_paths(store, paths, progress=on_progress)
         if report.new and not no_index:
-            build_indexes(store, state.settings, progress_factory=_progress)
+            with console.status("building indexes (copies, stories, related)"):
+                build_indexes(store, state.settings, new_ids=report.new_ids)
         data = report.to_json()
         if as_json:
             _print_json(data)

@@ -13,7 +13,7 @@ from .rank.dense import MODEL_NAME, build_ann, load_ann, load_vectors
 from .rank.lexical import LexicalIndex, build_lexical_index
 from .rank.related import Ranker, RelatedResult
 from .settings import Settings
-from .stories.cluster import assign_stories
+from .stories.cluster import StoryState, assign_stories
 from .store import Store
 
 __all__ = ["build_indexes", "load_engine", "Engine", "copy_pairs"]
@@ -22,11 +22,20 @@ LEXICAL_BLOB = "lexical-v1"
 ANN_BLOB = "ann-e5-hnsw-v1"
 
 
-def build_indexes(store: Store, settings: Settings, progress_factory: Callable | None = None, force: bool = False) -> dict:
+def build_indexes(
+    store: Store,
+    settings: Settings,
+    progress_factory: Callable | None = None,
+    force: bool = False,
+    new_ids: list[int] | None = None,
+) -> dict:
     """Build everything related/search/dups/stories need. Idempotent: unchanged data is skipped.
 
     Order matters: copies first (stories fold a copy into its canonical's story and
     related lists show copies apart), then stories, then the lexical index blob.
+    With ``new_ids`` (new arrivals) and everything else already assigned, only the
+    arrivals are checked for copies and assigned to stories, in time order, on top of
+    the stored state; anything else (deletions, new vectors) rebuilds from scratch.
     """
     version = store.data_version()
     if not force and store.get_meta("indexed_version") == version:
@@ -34,12 +43,27 @@ def build_indexes(store: Store, settings: Settings, progress_factory: Callable |
     timings = {}
     t = time.perf_counter()
     rows = list(store.iter_index_rows())  # time order
+    row_of = {r.id: i for i, r in enumerate(rows)}
+    members = dict(store.story_members())
+    incremental = (
+        not force
+        and bool(new_ids)
+        and store.get_meta("indexed_vectors") == str(store.count_embeddings())
+        and set(members) == set(row_of) - set(new_ids)
+    )
+    new_rows = sorted(row_of[i] for i in new_ids if i in row_of) if incremental else None
     timings["load"] = time.perf_counter() - t
 
     t = time.perf_counter()
     shingles = build_shingles(rows, settings.dedupe)
-    links = find_copy_links(shingles, settings.dedupe)
-    store.replace_copies(links)
+    if incremental:
+        existing = store.copy_links()
+        added = find_copy_links(shingles, settings.dedupe, {a: c for a, c, _, _ in existing}, only_rows=new_rows)
+        store.add_copies(added)
+        links = existing + added
+    else:
+        links = find_copy_links(shingles, settings.dedupe)
+        store.replace_copies(links)
     timings["copies"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -47,12 +71,12 @@ def build_indexes(store: Store, settings: Settings, progress_factory: Callable |
     timings["lexical"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    row_of = {r.id: i for i, r in enumerate(rows)}
     copy_rows = {row_of[a]: row_of[c] for a, c, _, _ in links}
     vectors = _row_vectors(store, lexical)
-    state = assign_stories(lexical, settings.stories, copy_rows, vectors=vectors)
-    stories, members = _story_records(rows, state.story_of)
-    store.replace_stories(stories, members)
+    state = _stored_story_state(rows, row_of, members) if incremental else None
+    state = assign_stories(lexical, settings.stories, copy_rows, state=state, only_rows=new_rows, vectors=vectors)
+    stories, story_rows = _story_records(rows, state.story_of)
+    store.replace_stories(stories, story_rows)
     timings["stories"] = time.perf_counter() - t
 
     store.put_blob(LEXICAL_BLOB, version, lexical.to_bytes())
@@ -61,14 +85,32 @@ def build_indexes(store: Store, settings: Settings, progress_factory: Callable |
         store.put_blob(ANN_BLOB, version, build_ann(vectors))
         timings["ann"] = time.perf_counter() - t
     store.set_meta("indexed_version", version)
+    store.set_meta("indexed_vectors", str(store.count_embeddings()))
     return {
         "skipped": False,
+        "incremental": incremental,
         "version": version,
         "articles": len(rows),
         "copy_links": len(links),
         "stories": len(stories),
         "seconds": {k: round(v, 2) for k, v in timings.items()},
     }
+
+
+def _stored_story_state(rows, row_of: dict[int, int], members: dict[int, int]) -> StoryState:
+    """The clustering state as stored: story per row, members in time order, last seen."""
+    state = StoryState()
+    for i, r in enumerate(rows):  # rows are in time order
+        sid = members.get(r.id)
+        if sid is None:
+            continue
+        state.story_of[i] = sid
+        state.members.setdefault(sid, []).append(i)
+        if r.time:
+            t = r.time.timestamp() / 86400.0
+            state.last_seen[sid] = max(state.last_seen.get(sid, t), t)
+    state.next_id = max(members.values(), default=0) + 1
+    return state
 
 
 def _story_records(rows, story_of: dict[int, int]) -> tuple[list[dict], list[tuple[int, int, float]]]:

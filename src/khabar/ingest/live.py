@@ -170,8 +170,9 @@ def crawl_once(store: Store, settings: Settings, fetcher: Fetcher, stop: threadi
             break
         if source.enabled and (force or _due(source, now)):
             reports.append(poll_source(store, fetcher, source, stop))
-    if any(r.new for r in reports):
-        build_indexes(store, settings)  # copies → stories → lexical index
+    new_ids = [i for r in reports for i in r.new_ids]
+    if new_ids:
+        build_indexes(store, settings, new_ids=new_ids)  # copies → stories → lexical index
     return reports
 
 

@@ -153,6 +153,9 @@ class Store(ABC):
     def ids_without_embedding(self, model: str) -> list[int]: ...
 
     @abstractmethod
+    def count_embeddings(self) -> int: ...
+
+    @abstractmethod
     def put_blob(self, name: str, version: str, data: bytes) -> None: ...
 
     @abstractmethod

@@ -406,6 +406,9 @@ class SQLiteStore(Store):
     def embeddings(self, model):
         yield from self._db.execute("SELECT article_id, vec FROM embeddings WHERE model = ? ORDER BY article_id", (model,))
 
+    def count_embeddings(self) -> int:
+        return self._db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+
     def ids_without_embedding(self, model):
         return [
             r[0]

@@ -1,0 +1,70 @@
+"""Stories: one pass in time order over a bulk import equals arrival in two batches."""
+
+import json
+
+from khabar.ingest.bulk import import_paths
+from khabar.pipeline import build_indexes
+from khabar.settings import StorySettings
+from khabar.store import SQLiteStore
+from khabar.stories.cluster import assign_stories
+from khabar.rank.lexical import build_lexical_index
+
+
+def _partition(store):
+    members = dict(store.story_members())
+    urls = {r.id: r.url for r in store.iter_index_rows()}
+    groups = {}
+    for aid, sid in members.items():
+        groups.setdefault(sid, set()).add(urls[aid])
+    return sorted(sorted(g) for g in groups.values())
+
+
+def _copies(store):
+    urls = {r.id: r.url for r in store.iter_index_rows()}
+    return sorted((urls[a], urls[c]) for a, c, _, _ in store.copy_links())
+
+
+def test_incremental_arrival_matches_bulk(tmp_path, demo_path, settings):
+    records = [json.loads(line) for line in demo_path.read_text(encoding="utf-8").splitlines()]
+    records.sort(key=lambda r: r["published"])
+    early, late = tmp_path / "early.jsonl", tmp_path / "late.jsonl"
+    early.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[:25]))
+    late.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[25:]))
+
+    bulk = SQLiteStore(":memory:")
+    import_paths(bulk, [early, late])
+    assert build_indexes(bulk, settings)["incremental"] is False
+
+    inc = SQLiteStore(":memory:")
+    import_paths(inc, [early])
+    build_indexes(inc, settings)
+    report = import_paths(inc, [late])
+    assert build_indexes(inc, settings, new_ids=report.new_ids)["incremental"] is True
+
+    assert _partition(inc) == _partition(bulk)
+    assert _copies(inc) == _copies(bulk)
+    bulk.close()
+    inc.close()
+
+
+def test_threshold_edges_for_joining(demo_store):
+    rows = list(demo_store.iter_index_rows())
+    lex = build_lexical_index(rows)
+    apart = assign_stories(lex, StorySettings(join_threshold=1.01))
+    assert len(set(apart.story_of.values())) == len(rows)  # nothing is similar enough
+    together = assign_stories(lex, StorySettings(join_threshold=0.0, window_days=100))
+    assert len(set(together.story_of.values())) < len(rows)
+    closed = assign_stories(lex, StorySettings(join_threshold=0.0, window_days=0.0))
+    assert len(set(closed.story_of.values())) >= len(set(together.story_of.values()))
+
+
+def test_deleted_article_leaves_its_story(demo_store, settings):
+    build_indexes(demo_store, settings)
+    url = "https://sahel.example/news/4101"
+    aid = demo_store.article_id(url)
+    story = dict(demo_store.story_members())[aid]
+    demo_store.delete_article(url)
+    info = build_indexes(demo_store, settings)
+    assert info["incremental"] is False  # a deletion rebuilds
+    assert aid not in dict(demo_store.story_members())
+    assert demo_store.get_story(story) is None or aid not in demo_store.get_story(story)["article_ids"]
