@@ -41,11 +41,13 @@ class ShingleIndex:
     hash_key: np.ndarray  # content hash per doc
 
 
-def _doc_shingles(body_norm: str, vocab: dict[str, int], k: int) -> np.ndarray:
+def _doc_shingles(body_norm: str, k: int) -> np.ndarray:
     toks = tokenize(body_norm)
     if len(toks) < k:
         return np.zeros(0, dtype=np.uint64)
-    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in toks), dtype=np.uint64, count=len(toks))
+    # Token hashes (process-local, which is all shingles need) via a C-level map: a
+    # vocabulary dict lookup per token cost most of the dedupe time on the full corpus.
+    ids = np.fromiter(map(hash, toks), dtype=np.int64, count=len(toks)).view(np.uint64)
     with np.errstate(over="ignore"):
         h = ids[: len(ids) - k + 1].copy()
         for j in range(1, k):
@@ -54,10 +56,9 @@ def _doc_shingles(body_norm: str, vocab: dict[str, int], k: int) -> np.ndarray:
 
 
 def build_shingles(rows: list[IndexRow], settings: DedupeSettings) -> ShingleIndex:
-    vocab: dict[str, int] = {}
     hashes = []
     for r in rows:
-        h = _doc_shingles(r.body_norm, vocab, settings.shingle_words)
+        h = _doc_shingles(r.body_norm, settings.shingle_words)
         if len(h) < settings.min_body_words:
             h = np.zeros(0, dtype=np.uint64)  # too short to tell a copy from boilerplate
         hashes.append(h)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ProcessPoolExecutor
 import zipfile
 import zlib
 from collections import Counter
@@ -216,38 +217,76 @@ def import_paths(
     except ImportFileError as exc:
         report.errors.append(str(exc))
         return report
-    for path in files:
-        try:
-            records = read_records(path, options)
-        except ImportFileError as exc:
-            report.errors.append(str(exc))
-            continue
-        report.files += 1
-        report.records += len(records)
-        batch: list[tuple[Article, Analysis]] = []
-        seen: set[str] = set()
-        for i, record in enumerate(records):
-            try:
-                art, ana = record_to_article(record, options)
-            except BadRecord as exc:
-                report.skipped[str(exc)] += 1
-            else:
-                if art.url in seen:
-                    report.existing += 1  # the same URL twice in one file
-                else:
-                    seen.add(art.url)
-                    batch.append((art, ana))
-            if progress and i % 200 == 0:
-                progress(path.name, i, len(records))
-        result = store.add_articles(batch)
-        report.new += result.new
-        report.existing += result.existing
-        report.tombstoned += result.tombstoned
-        report.exact_duplicates += result.exact_duplicates
-        report.new_ids.extend(result.new_ids)
-        if progress:
-            progress(path.name, len(records), len(records))
+    pool = None
+    pending = None  # the previous file, converting while the next one is read and submitted
+    try:
+        for path in [*files, None]:
+            submitted = None
+            if path is not None:
+                try:
+                    records = read_records(path, options)
+                except ImportFileError as exc:
+                    report.errors.append(str(exc))
+                    records = None
+                if records is not None:
+                    report.files += 1
+                    report.records += len(records)
+                    # Cleaning and analysis dominate import time: large files are converted
+                    # on every core, and the next file converts while this one is written.
+                    chunks = [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
+                    if len(records) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
+                        pool = pool or ProcessPoolExecutor(max_workers=os.cpu_count())
+                        converted = pool.map(_convert_chunk, chunks, [options] * len(chunks))
+                    else:
+                        converted = (_convert_chunk(c, options) for c in chunks)
+                    submitted = (path, len(records), converted)
+            if pending is not None:
+                _store_file(store, report, *pending, progress)
+            pending = submitted
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return report
+
+
+def _store_file(store: Store, report: ImportReport, path: Path, total: int, converted, progress) -> None:
+    """Collect one file's converted records and write them in one transaction."""
+    batch: list[tuple[Article, Analysis]] = []
+    seen: set[str] = set()
+    done = 0
+    for results in converted:
+        for item in results:
+            if isinstance(item, str):
+                report.skipped[item] += 1
+            elif item[0].url in seen:
+                report.existing += 1  # the same URL twice in one file
+            else:
+                seen.add(item[0].url)
+                batch.append(item)
+        done += CHUNK
+        if progress:
+            progress(path.name, min(done, total), total)
+    result = store.add_articles(batch)
+    report.new += result.new
+    report.existing += result.existing
+    report.tombstoned += result.tombstoned
+    report.exact_duplicates += result.exact_duplicates
+    report.new_ids.extend(result.new_ids)
+
+
+CHUNK = 250
+PARALLEL_MIN = 1000
+
+
+def _convert_chunk(records: list, options: ImportOptions) -> list:
+    """Records → (Article, Analysis) pairs, or the reason string for a bad record."""
+    out: list = []
+    for record in records:
+        try:
+            out.append(record_to_article(record, options))
+        except BadRecord as exc:
+            out.append(str(exc))
+    return out
 
 
 def default_db_path() -> str:
