@@ -20,6 +20,8 @@ from ..settings import StorySettings
 
 __all__ = ["StoryState", "assign_stories", "similarity_matrix"]
 
+RECENT = 20  # members a new article is compared with (the story as it is now)
+
 
 @dataclass
 class StoryState:
@@ -101,7 +103,7 @@ def assign_stories(
                         continue
                     tried.add(sid)
                     if dense is not None and has_vec[i]:
-                        members = [m for m in state.members.get(sid, [])[-20:] if has_vec[m]]
+                        members = [m for m in state.members.get(sid, [])[-RECENT:] if has_vec[m]]
                         if members and float(dense[ci, members].mean()) < settings.dense_story_threshold:
                             continue
                     best_story = sid
