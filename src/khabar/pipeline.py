@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 
 from .dedupe.copies import build_shingles, containment, find_copy_links
@@ -25,7 +23,6 @@ ANN_BLOB = "ann-e5-hnsw-v1"
 def build_indexes(
     store: Store,
     settings: Settings,
-    progress_factory: Callable | None = None,
     force: bool = False,
     new_ids: list[int] | None = None,
 ) -> dict:
