@@ -64,3 +64,17 @@ def test_import_corrupt_file_exits_nonzero(tmp_path):
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "import", str(bad)])
     assert r.exit_code == 1
+
+
+def test_arabic_url_found_raw_or_percent_encoded(tmp_path):
+    from urllib.parse import quote
+
+    url = "https://example.test/news/123/افتتاح-مكتبة"
+    f = tmp_path / "a.jsonl"
+    f.write_text(json.dumps({"url": url, "title": "افتتاح مكتبة", "content": "نص الخبر عن افتتاح مكتبة عامة."},
+                            ensure_ascii=False))
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(f)).exit_code == 0
+    for spelling in (url, quote(url, safe=":/")):
+        r = run("--db", db, "show", spelling, "--json")
+        assert r.exit_code == 0 and json.loads(r.stdout)["url"] == url

@@ -13,11 +13,21 @@ __all__ = ["evaluate_related", "evaluate_pairs", "compute_run", "article_id_for_
 
 
 def article_id_for_url(store: Store, url: str) -> int | None:
-    """The stored article at ``url`` after canonicalization, else None."""
+    """The stored article at ``url`` after canonicalization, else None.
+
+    Arabic paths arrive both raw and percent-encoded; either spelling finds the article.
+    """
+    from urllib.parse import quote, unquote
+
     try:
-        return store.article_id(canonical_url(url))
+        canonical = canonical_url(url)
     except InvalidURL:
         return None
+    for candidate in (canonical, unquote(canonical), quote(canonical, safe=":/?&=%#+;,@!$'()*~")):
+        aid = store.article_id(candidate)
+        if aid is not None:
+            return aid
+    return None
 
 
 def compute_run(store: Store, settings: Settings, queries: list[str], k: int, use_dense: bool) -> tuple[dict, int, bool]:
