@@ -97,10 +97,8 @@ def import_cmd(
     try:
         with _progress() as progress:
             task = progress.add_task("import", total=None)
-            files_done: dict[str, int] = {}
 
             def on_progress(name: str, done: int, total: int) -> None:
-                files_done[name] = total
                 progress.update(task, description=f"import {name}", completed=done, total=total)
 
             report = import_paths(store, paths, progress=on_progress)
