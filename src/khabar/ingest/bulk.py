@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from ..models import Analysis, Article, analyze_article
 from ..store import Store
 from .clean import article_from_page, clean_page
+from .outlets import KNOWN_OUTLETS
 from .urls import InvalidURL, canonical_url
 
 __all__ = ["ImportOptions", "ImportReport", "ImportFileError", "import_paths", "expand_paths", "record_to_article"]
@@ -266,6 +267,9 @@ def _store_file(store: Store, report: ImportReport, path: Path, total: int, conv
         done += CHUNK
         if progress:
             progress(path.name, min(done, total), total)
+    names = {a.outlet: KNOWN_OUTLETS[a.outlet] for a, _ in batch if a.outlet in KNOWN_OUTLETS}
+    if names:
+        store.set_outlet_names(names)
     result = store.add_articles(batch)
     report.new += result.new
     report.existing += result.existing

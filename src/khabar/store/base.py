@@ -61,6 +61,10 @@ class Store(ABC):
         """Insert new articles (idempotent on URL, refusing tombstoned URLs), all or nothing."""
 
     @abstractmethod
+    def set_outlet_names(self, names: dict[str, str]) -> None:
+        """Create or rename outlets: key → display name."""
+
+    @abstractmethod
     def get_article(self, article_id: int) -> Article | None: ...
 
     @abstractmethod
