@@ -69,7 +69,7 @@ def test_article_page_in_chromium(server, tmp_path):
         assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"
         assert page.locator("#read-also a").count() == 1
         also = page.locator("#also-reported").inner_text()
-        assert all(o in also for o in ("alofoq", "nahar", "sahel"))
+        assert all(o in also for o in ("صحيفة الأفق", "النهار الرقمي", "الساحل اليوم"))
         similar = page.locator("#similar li a")
         assert similar.count() >= 1
         read_also_title = page.locator("#read-also a").inner_text()

@@ -240,7 +240,7 @@ def import_paths(
                         converted = pool.map(_convert_chunk, chunks, [options] * len(chunks))
                     else:
                         converted = (_convert_chunk(c, options) for c in chunks)
-                    submitted = (path, len(records), converted)
+                    submitted = (path, len(records), converted, _outlet_names(records))
             if pending is not None:
                 _store_file(store, report, *pending, progress)
             pending = submitted
@@ -250,7 +250,16 @@ def import_paths(
     return report
 
 
-def _store_file(store: Store, report: ImportReport, path: Path, total: int, converted, progress) -> None:
+def _outlet_names(records: list) -> dict[str, str]:
+    """Display names a file gives its outlets (``outlet_name`` beside ``source``)."""
+    return {
+        r["source"]: r["outlet_name"]
+        for r in records
+        if isinstance(r, dict) and isinstance(r.get("source"), str) and isinstance(r.get("outlet_name"), str)
+    }
+
+
+def _store_file(store: Store, report: ImportReport, path: Path, total: int, converted, names: dict, progress) -> None:
     """Collect one file's converted records and write them in one transaction."""
     batch: list[tuple[Article, Analysis]] = []
     seen: set[str] = set()
@@ -267,7 +276,7 @@ def _store_file(store: Store, report: ImportReport, path: Path, total: int, conv
         done += CHUNK
         if progress:
             progress(path.name, min(done, total), total)
-    names = {a.outlet: KNOWN_OUTLETS[a.outlet] for a, _ in batch if a.outlet in KNOWN_OUTLETS}
+    names = {**{a.outlet: KNOWN_OUTLETS[a.outlet] for a, _ in batch if a.outlet in KNOWN_OUTLETS}, **names}
     if names:
         store.set_outlet_names(names)
     result = store.add_articles(batch)

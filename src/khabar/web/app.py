@@ -100,6 +100,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     # --- pages --------------------------------------------------------------------------------
     def page(request: Request, name: str, **data) -> HTMLResponse:
+        names = {o["key"]: o["name"] for o in store.outlets()}
+        data["outlet_name"] = lambda key: names.get(key, key)
         return TEMPLATES.TemplateResponse(request, name, data)
 
     @app.get("/", response_class=HTMLResponse)
