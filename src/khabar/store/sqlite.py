@@ -437,8 +437,7 @@ class SQLiteStore(Store):
         """Changes whenever articles are added or deleted or vectors added (derived indexes key on it)."""
         n, m = self._db.execute("SELECT count(*), coalesce(max(id), 0) FROM articles").fetchone()
         t = self._db.execute("SELECT count(*) FROM tombstones").fetchone()[0]
-        e = self._db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
-        return f"{n}:{m}:{t}:{e}"
+        return f"{n}:{m}:{t}:{self.count_embeddings()}"
 
     # --- sources ---------------------------------------------------------------
     _SOURCE_COLS = (

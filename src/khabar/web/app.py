@@ -45,16 +45,28 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Khabar", version="0.1.0", description="Arabic-first news aggregation API", lifespan=lifespan)
     cache: dict = {}
 
-    def engine():
-        # The data version is checked at most every few seconds, not on every request.
+    def refresh() -> None:
+        # The data version is checked at most every few seconds, not on every request;
+        # what depends on the data (the engine, outlet names) is dropped when it changes.
         now = time.monotonic()
         if now - cache.get("checked", -1e9) > 5.0:
             cache["checked"] = now
             version = store.data_version()
             if cache.get("version") != version:
-                cache["engine"] = load_engine(store, settings)
-                cache["version"] = version
+                cache.clear()
+                cache.update(checked=now, version=version)
+
+    def engine():
+        refresh()
+        if "engine" not in cache:
+            cache["engine"] = load_engine(store, settings)
         return cache["engine"]
+
+    def outlet_names() -> dict[str, str]:
+        refresh()
+        if "names" not in cache:
+            cache["names"] = {o["key"]: o["name"] for o in store.outlets()}
+        return cache["names"]
 
     def article_or_404(article_id: int):
         art = store.get_article(article_id)
@@ -100,7 +112,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     # --- pages --------------------------------------------------------------------------------
     def page(request: Request, name: str, **data) -> HTMLResponse:
-        names = {o["key"]: o["name"] for o in store.outlets()}
+        names = outlet_names()
         data["outlet_name"] = lambda key: names.get(key, key)
         return TEMPLATES.TemplateResponse(request, name, data)
 
