@@ -19,7 +19,6 @@ class RelatedSettings:
     dense_weight: float = 0.3  # share of the e5 evidence in the fused score (chosen on dev)
     dense_floor: float = 0.75  # e5 cosine at or below this counts as no dense evidence
     min_score: float = 0.05  # below this (share of the best match) an item is not listed at all
-    cosine_weight: float = 0.0  # TF-IDF cosine share of the lexical score
     time_weight: float = 0.1
     mmr_lambda: float = 0.9  # 1.0 = pure relevance, lower = more diverse
     near_dup_in_list: float = 0.8  # two list items this similar (TF-IDF cosine) are wordings of one item

@@ -75,14 +75,6 @@ class Ranker:
         i = self.row.get(aid)
         cols, w = idx.query_vector(title_terms, body_terms, s.mlt_terms)
         lex = idx.bm25_scores(cols, w)
-        top_lex = lex.max() if idx.size else 0.0
-        if top_lex > 0:
-            lex = lex / top_lex
-        if i is not None and s.cosine_weight > 0:
-            # TF-IDF cosine to the article's own vector: symmetric, length-normalized
-            # evidence that complements BM25's query-side view.
-            cos = np.asarray((idx.vectors @ idx.vectors[i].T).todense()).ravel()
-            lex = (1 - s.cosine_weight) * lex + s.cosine_weight * cos
         n_cand = min(s.candidates, idx.size)
         cand = np.argpartition(-lex, n_cand - 1)[:n_cand] if idx.size else np.zeros(0, dtype=np.int64)
         dense = None
@@ -118,7 +110,7 @@ class Ranker:
                 break
         # One more than the list holds: the read-also pick comes out of these k + 1, so the
         # list keeps k items and never repeats the pick.
-        pool = self._diversify(ranked, k + 1, exclude_groups=set())
+        pool = self._diversify(ranked, k + 1)
         read_also = self._pick_read_also(aid, pool)
         similar = [r for r in pool if read_also is None or r.id != read_also.id][:k]
         return RelatedResult(aid, read_also, similar, copies)
@@ -143,10 +135,10 @@ class Ranker:
             return same_story[0]
         return pool[-1]
 
-    def _diversify(self, ranked: list[Scored], k: int, exclude_groups: set[int]) -> list[Scored]:
+    def _diversify(self, ranked: list[Scored], k: int) -> list[Scored]:
         """MMR: relevance minus redundancy with what is already listed; copies never twice."""
         s = self.settings
-        pool = [c for c in ranked[: 4 * k] if self.group_of(c.id) not in exclude_groups]
+        pool = ranked[: 4 * k]
         if not pool:
             return []
         rows = [self.row[c.id] for c in pool]
