@@ -76,20 +76,17 @@ def assign_stories(
             if canonical is not None and story_arr[canonical]:
                 _join(state, story_arr, times, i, int(story_arr[canonical]))
                 continue
+            s, e = sims.indptr[ci], sims.indptr[ci + 1]
+            lex_cols, lex_vals = sims.indices[s:e], sims.data[s:e]
+            keep = lex_vals >= settings.join_threshold
             if dense is not None and has_vec[i]:
                 # Dense where both sides have a vector, lexical for the others.
-                cols = np.flatnonzero(has_vec & (dense[ci] >= settings.dense_threshold))
-                vals = dense[ci, cols]
-                s, e = sims.indptr[ci], sims.indptr[ci + 1]
-                lex_cols, lex_vals = sims.indices[s:e], sims.data[s:e]
-                keep = ~has_vec[lex_cols] & (lex_vals >= settings.join_threshold)
-                cols = np.concatenate([cols, lex_cols[keep]])
-                vals = np.concatenate([vals, lex_vals[keep]])
+                dense_cols = np.flatnonzero(has_vec & (dense[ci] >= settings.dense_threshold))
+                keep &= ~has_vec[lex_cols]
+                cols = np.concatenate([dense_cols, lex_cols[keep]])
+                vals = np.concatenate([dense[ci, dense_cols], lex_vals[keep]])
             else:
-                s, e = sims.indptr[ci], sims.indptr[ci + 1]
-                cols, vals = sims.indices[s:e], sims.data[s:e]
-                keep = vals >= settings.join_threshold
-                cols, vals = cols[keep], vals[keep]
+                cols, vals = lex_cols[keep], lex_vals[keep]
             ok = (story_arr[cols] > 0) & (cols != i) & (np.abs(times[cols] - times[i]) <= window)
             best_story = 0
             if ok.any():
