@@ -228,8 +228,7 @@ class Fetcher:
                 try:
                     result = self._stream(url, headers)
                 except httpx.TimeoutException:
-                    result = None
-                    error = FetchError("timeout")
+                    result = None  # retried like a 5xx
                 except httpx.HTTPError as exc:
                     raise FetchError(f"connection failed: {type(exc).__name__}") from None
             conditional = " (conditional)" if headers else ""
@@ -244,7 +243,7 @@ class Fetcher:
                 return result
             if attempt == self.options.retries:
                 if result is None:
-                    raise error
+                    raise FetchError("timeout")
                 raise FetchError(f"HTTP {result.status} after {attempt + 1} attempts", result.status)
             delay = _retry_after(result.headers.get("retry-after")) if result is not None else None
             time.sleep(min(delay if delay is not None else wait, self.options.max_retry_after))
