@@ -93,8 +93,7 @@ def import_cmd(
     from .ingest.bulk import import_paths
     from .pipeline import build_indexes
 
-    store = open_store()
-    try:
+    with open_store() as store:
         with _progress() as progress:
             task = progress.add_task("import", total=None)
 
@@ -110,8 +109,6 @@ def import_cmd(
             _print_json(data)
         else:
             _print_import_report(data)
-    finally:
-        store.close()
     if report.errors:
         raise typer.Exit(1)
 
@@ -142,11 +139,8 @@ def _progress() -> Progress:
 @app.command("stats")
 def stats_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
     """Articles, outlets, date range, exact and near duplicates, stories."""
-    store = open_store()
-    try:
+    with open_store() as store:
         data = store.stats()
-    finally:
-        store.close()
     if as_json:
         _print_json(data)
         return
@@ -159,8 +153,7 @@ def show_cmd(url: str = typer.Argument(...), as_json: bool = typer.Option(False,
     """Show one stored article by URL."""
     from .web.views import article_json
 
-    store = open_store()
-    try:
+    with open_store() as store:
         aid = _require_article(store, url)
         article = store.get_article(aid)
         if as_json:
@@ -171,8 +164,6 @@ def show_cmd(url: str = typer.Argument(...), as_json: bool = typer.Option(False,
             out.print(("## " if p in article.subheadings else "") + p)
         if article.source_attribution:
             out.print(f"\nالمصدر: {article.source_attribution}")
-    finally:
-        store.close()
 
 
 # --- indexes, copies, stories -----------------------------------------------------------
@@ -181,12 +172,9 @@ def index_cmd(force: bool = typer.Option(False, "--force", help="Rebuild even if
     """Build copies, stories and the related-articles index (idempotent)."""
     from .pipeline import build_indexes
 
-    store = open_store()
-    try:
+    with open_store() as store:
         with console.status("building indexes"):
             report = build_indexes(store, state.settings, force=force)
-    finally:
-        store.close()
     if report.get("skipped"):
         out.print("indexes are up to date")
     else:
@@ -204,13 +192,10 @@ def dups_cmd(fmt: str = typer.Option("tsv", "--format", help="tsv: url_a<TAB>url
     if fmt != "tsv":
         console.print("[red]error:[/] --format must be tsv")
         raise typer.Exit(2)
-    store = open_store()
-    try:
+    with open_store() as store:
         build_indexes(store, state.settings)
         for a, b, score in copy_pairs(store, state.settings):
             sys.stdout.write(f"{a}\t{b}\t{score}\n")
-    finally:
-        store.close()
 
 
 @app.command("stories")
@@ -221,8 +206,7 @@ def stories_cmd(
     """Story assignment of every article (jsonl), or the latest stories."""
     from .pipeline import build_indexes
 
-    store = open_store()
-    try:
+    with open_store() as store:
         build_indexes(store, state.settings)
         if fmt == "jsonl":
             members = dict(store.story_members())
@@ -234,15 +218,12 @@ def stories_cmd(
             table.add_row(str(st["id"]), str(st["article_count"]), str(st["outlet_count"]), st["first_time"] or "",
                           st["last_time"] or "", st["label"])
         out.print(table)
-    finally:
-        store.close()
 
 
 @app.command("story")
 def story_cmd(story_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """A story's articles in time order."""
-    store = open_store()
-    try:
+    with open_store() as store:
         story = store.get_story(story_id)
         if story is None:
             console.print(f"[red]error:[/] no story {story_id}")
@@ -258,8 +239,6 @@ def story_cmd(story_id: int = typer.Argument(...), as_json: bool = typer.Option(
         for i in story["article_ids"]:
             a = arts[i]
             out.print(f"{a.time or '':19}  {a.outlet:12}  {a.title}  {a.url}")
-    finally:
-        store.close()
 
 
 # --- related ----------------------------------------------------------------------------------
@@ -277,8 +256,7 @@ def related_cmd(
     from .pipeline import load_engine
     from .web.views import related_json
 
-    store = open_store()
-    try:
+    with open_store() as store:
         engine = load_engine(store, state.settings, use_dense=not no_dense)
         if queries is not None:
             urls = [u.strip() for u in queries.read_text(encoding="utf-8").splitlines() if u.strip()]
@@ -319,8 +297,6 @@ def related_cmd(
         out.print("\nمقالات مشابهة (similar):")
         for n, s in enumerate(data["similar"], start=1):
             out.print(f"{n:2}. {s['title']}  [{s['outlet']}, {s['time']}]  {s['url']}")
-    finally:
-        store.close()
 
 
 @app.command("embed")
@@ -331,15 +307,12 @@ def embed_cmd(
     """Compute missing dense vectors (resumable: each batch is committed)."""
     from .rank.dense import embed_missing
 
-    store = open_store()
-    try:
+    with open_store() as store:
         with _progress() as progress:
             task = progress.add_task("embed", total=None)
             n = embed_missing(store, batch=batch, limit=limit,
                               progress=lambda done, total: progress.update(task, completed=done, total=total))
         out.print(f"embedded {n} articles")
-    finally:
-        store.close()
 
 
 # --- evaluation ----------------------------------------------------------------------------------
@@ -403,11 +376,8 @@ def eval_stories_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool =
 def _eval_pairs(kind: str, qrels: Path, as_json: bool) -> None:
     from .eval.report import evaluate_pairs
 
-    store = open_store()
-    try:
+    with open_store() as store:
         report = evaluate_pairs(store, state.settings, qrels, kind)
-    finally:
-        store.close()
     _print_pairs(report, as_json)
 
 
@@ -436,8 +406,7 @@ def demo_cmd(
 
     db = state.settings.db if state.settings.db != "khabar.db" else "khabar-demo.db"
     state.settings = Settings(db=db)
-    store = open_store()
-    try:
+    with open_store() as store:
         demo_file = resources.files("khabar") / "data" / "demo.jsonl"
         with resources.as_file(demo_file) as path:
             report = import_paths(store, [path])
@@ -456,8 +425,6 @@ def demo_cmd(
             out.print("  also reported by: " + "، ".join(sorted({c['outlet'] for c in data['also_reported_by']})))
             for s in data["similar"][:5]:
                 out.print(f"  • {s['title']} [{s['outlet']}]")
-    finally:
-        store.close()
     if serve:
         _serve(db, host, port)
 
@@ -504,12 +471,9 @@ def sources_add(
     except InvalidURL as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
-    store = open_store()
-    try:
+    with open_store() as store:
         src = store.add_source(Source(url=url, name=name or url, kind=kind, allow_private=allow_private))
         out.print(f"source {src.id}: {url} ({kind}{', private addresses allowed' if allow_private else ''})")
-    finally:
-        store.close()
 
 
 @sources_app.command("list")
@@ -517,11 +481,8 @@ def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """Sources with health: last success, last error, consecutive failures, next poll."""
     from dataclasses import asdict
 
-    store = open_store()
-    try:
+    with open_store() as store:
         sources = store.list_sources()
-    finally:
-        store.close()
     if as_json:
         _print_json([asdict(s) for s in sources])
         return
@@ -533,16 +494,13 @@ def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 def _set_enabled(source_id: int, enabled: bool) -> None:
-    store = open_store()
-    try:
+    with open_store() as store:
         match = [s for s in store.list_sources() if s.id == source_id]
         if not match:
             console.print(f"[red]error:[/] no source {source_id}")
             raise typer.Exit(1)
         match[0].enabled = enabled
         store.update_source(match[0])
-    finally:
-        store.close()
 
 
 @sources_app.command("disable")

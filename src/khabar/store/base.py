@@ -55,6 +55,12 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # --- articles ------------------------------------------------------------
     @abstractmethod
     def add_articles(self, items: Iterable[tuple[Article, Analysis]]) -> AddResult:
