@@ -7,35 +7,20 @@ quoted, so user input never reaches FTS syntax.
 
 from __future__ import annotations
 
-import itertools
-import json
 import sqlite3
 import threading
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..models import Analysis, Article, RelatedItem, Source
+from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store
+from .rows import (ARTICLE_COLS, SOURCE_COLS, article_filters, article_from_row, article_values, chunks,
+                   parse_time, source_from_row, story_dict)
 from .schema import MIGRATIONS
 from .writer import Writer
 
 __all__ = ["SQLiteStore"]
-
-_ARTICLE_COLS = (
-    "a.id, a.url, o.key, a.title, a.body, a.subheadings, a.source_attribution, a.author, "
-    "a.published, a.extracted, a.language, a.content_hash, a.extras"
-)
-
-
-def _iso(t: datetime | None) -> str | None:
-    return t.replace(microsecond=0).isoformat() if t else None
-
-
-def _dt(s: str | None) -> datetime | None:
-    return datetime.fromisoformat(s) if s else None
-
 
 def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
@@ -141,30 +126,11 @@ class SQLiteStore(Store):
                     continue
                 if conn.execute("SELECT 1 FROM articles WHERE content_hash = ? LIMIT 1", (art.content_hash,)).fetchone():
                     result.exact_duplicates += 1
-                extras = {
-                    "read_also": [{"title": r.title, "body": r.body, "url": r.url} for r in art.read_also],
-                    "similar": art.similar_titles,
-                    "lead_image": art.lead_image,
-                }
                 cur = conn.execute(
                     "INSERT INTO articles(url, outlet_id, title, body, subheadings, source_attribution, author,"
                     " published, extracted, time, language, content_hash, extras)"
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        art.url,
-                        self._outlet_id(conn, cache, art.outlet),
-                        art.title,
-                        json.dumps(art.body, ensure_ascii=False),
-                        json.dumps(art.subheadings, ensure_ascii=False),
-                        art.source_attribution,
-                        art.author,
-                        _iso(art.published),
-                        _iso(art.extracted),
-                        _iso(art.time),
-                        art.language,
-                        art.content_hash,
-                        json.dumps(extras, ensure_ascii=False),
-                    ),
+                    article_values(art, self._outlet_id(conn, cache, art.outlet)),
                 )
                 aid = cur.lastrowid
                 title_terms, body_terms = " ".join(ana.title_terms), " ".join(ana.body_terms)
@@ -180,41 +146,20 @@ class SQLiteStore(Store):
 
         return self.write(fn)
 
-    @staticmethod
-    def _row_to_article(row) -> Article:
-        extras = json.loads(row[12] or "{}")
-        return Article(
-            id=row[0],
-            url=row[1],
-            outlet=row[2],
-            title=row[3],
-            body=json.loads(row[4]),
-            subheadings=json.loads(row[5]),
-            source_attribution=row[6],
-            author=row[7],
-            published=_dt(row[8]),
-            extracted=_dt(row[9]),
-            language=row[10],
-            content_hash=row[11],
-            read_also=[RelatedItem(r["title"], r.get("body", []), r.get("url")) for r in extras.get("read_also", [])],
-            similar_titles=extras.get("similar", []),
-            lead_image=extras.get("lead_image"),
-        )
-
     def get_article(self, article_id: int) -> Article | None:
         return self.get_articles([article_id]).get(article_id)
 
     def get_articles(self, ids: list[int]) -> dict[int, Article]:
         out: dict[int, Article] = {}
         ids = list(dict.fromkeys(int(i) for i in ids))
-        for chunk in _chunks(ids, 500):
+        for chunk in chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT {_ARTICLE_COLS} FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE a.id IN ({marks})",
+                f"SELECT {ARTICLE_COLS} FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE a.id IN ({marks})",
                 chunk,
             )
             for row in rows:
-                out[row[0]] = self._row_to_article(row)
+                out[row[0]] = article_from_row(row)
         return out
 
     def article_id(self, url: str) -> int | None:
@@ -222,16 +167,16 @@ class SQLiteStore(Store):
         return row[0] if row else None
 
     def list_articles(self, outlet=None, since=None, until=None, limit=50, offset=0) -> list[Article]:
-        where, args = _filters(outlet, since, until)
+        where, args = article_filters(outlet, since, until)
         rows = self._db.execute(
-            f"SELECT {_ARTICLE_COLS} FROM articles a JOIN outlets o ON o.id = a.outlet_id {where}"
+            f"SELECT {ARTICLE_COLS} FROM articles a JOIN outlets o ON o.id = a.outlet_id {where}"
             " ORDER BY a.time DESC, a.id DESC LIMIT ? OFFSET ?",
             (*args, int(limit), int(offset)),
         )
-        return [self._row_to_article(r) for r in rows]
+        return [article_from_row(r) for r in rows]
 
     def count_articles(self, outlet=None, since=None, until=None) -> int:
-        where, args = _filters(outlet, since, until)
+        where, args = article_filters(outlet, since, until)
         return self._db.execute(
             f"SELECT count(*) FROM articles a JOIN outlets o ON o.id = a.outlet_id {where}", args
         ).fetchone()[0]
@@ -275,12 +220,12 @@ class SQLiteStore(Store):
             else:
                 batches = (
                     conn.execute(sql + f" WHERE a.id IN ({','.join('?' * len(c))}) ORDER BY a.time, a.id", c)
-                    for c in _chunks(list(ids), 500)
+                    for c in chunks(list(ids), 500)
                 )
             for cursor in batches:
                 for r in cursor:
                     yield IndexRow(
-                        id=r[0], url=r[1], outlet=r[2], time=_dt(r[3]), content_hash=r[4],
+                        id=r[0], url=r[1], outlet=r[2], time=parse_time(r[3]), content_hash=r[4],
                         title_terms=r[5].split(), body_terms=r[6].split(), title_norm=r[7], body_norm=r[8], title=r[9],
                     )
         finally:
@@ -322,7 +267,7 @@ class SQLiteStore(Store):
         if not terms:
             return [], 0
         query = (" AND " if match_all else " OR ").join(_fts_phrase(t) for t in terms)
-        where, args = _filters(outlet, since, until)
+        where, args = article_filters(outlet, since, until)
         where = where.replace("WHERE", "AND") if where else ""
         base = (
             "FROM fts JOIN articles a ON a.id = fts.rowid JOIN outlets o ON o.id = a.outlet_id"
@@ -374,7 +319,7 @@ class SQLiteStore(Store):
             " ORDER BY last_time DESC, article_count DESC LIMIT ? OFFSET ?",
             (int(limit), int(offset)),
         )
-        return [_story_dict(r) for r in rows]
+        return [story_dict(r) for r in rows]
 
     def get_story(self, story_id):
         row = self._db.execute(
@@ -383,7 +328,7 @@ class SQLiteStore(Store):
         ).fetchone()
         if not row:
             return None
-        story = _story_dict(row)
+        story = story_dict(row)
         story["article_ids"] = [
             r[0]
             for r in self._db.execute(
@@ -440,11 +385,6 @@ class SQLiteStore(Store):
         return f"{n}:{m}:{t}:{self.count_embeddings()}"
 
     # --- sources ---------------------------------------------------------------
-    _SOURCE_COLS = (
-        "id, url, name, kind, allow_private, enabled, etag, last_modified, last_success, last_error,"
-        " consecutive_failures, next_poll"
-    )
-
     def add_source(self, source: Source) -> Source:
         def fn(conn):
             conn.execute(
@@ -459,14 +399,8 @@ class SQLiteStore(Store):
         return source
 
     def list_sources(self) -> list[Source]:
-        rows = self._db.execute(f"SELECT {self._SOURCE_COLS} FROM sources ORDER BY id")
-        return [
-            Source(
-                id=r[0], url=r[1], name=r[2], kind=r[3], allow_private=bool(r[4]), enabled=bool(r[5]), etag=r[6],
-                last_modified=r[7], last_success=r[8], last_error=r[9], consecutive_failures=r[10], next_poll=r[11],
-            )
-            for r in rows
-        ]
+        rows = self._db.execute(f"SELECT {SOURCE_COLS} FROM sources ORDER BY id")
+        return [source_from_row(r) for r in rows]
 
     def update_source(self, source: Source) -> None:
         self.write(
@@ -492,27 +426,3 @@ class SQLiteStore(Store):
                 (url, etag, last_modified, status),
             )
         )
-
-
-def _story_dict(r) -> dict:
-    return dict(zip(("id", "label", "first_time", "last_time", "article_count", "outlet_count"), r))
-
-
-def _filters(outlet, since, until) -> tuple[str, list]:
-    clauses, args = [], []
-    if outlet:
-        clauses.append("o.key = ?")
-        args.append(outlet)
-    if since:
-        clauses.append("a.time >= ?")
-        args.append(_iso(since))
-    if until:
-        clauses.append("a.time < ?")
-        args.append(_iso(until))
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
-
-
-def _chunks(seq: list, n: int):
-    it = iter(seq)
-    while chunk := list(itertools.islice(it, n)):
-        yield chunk

@@ -1,0 +1,108 @@
+"""Row conversions shared by the SQLite and PostgreSQL stores (same columns, same meaning)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import datetime
+
+from ..models import Article, RelatedItem, Source
+
+__all__ = ["ARTICLE_COLS", "SOURCE_COLS", "STORY_COLS", "iso", "parse_time", "article_values", "article_from_row",
+           "source_from_row", "story_dict", "article_filters", "chunks"]
+
+# a = articles, o = outlets; the order article_from_row reads.
+ARTICLE_COLS = (
+    "a.id, a.url, o.key, a.title, a.body, a.subheadings, a.source_attribution, a.author, "
+    "a.published, a.extracted, a.language, a.content_hash, a.extras"
+)
+SOURCE_COLS = (
+    "id, url, name, kind, allow_private, enabled, etag, last_modified, last_success, last_error,"
+    " consecutive_failures, next_poll"
+)
+STORY_COLS = ("id", "label", "first_time", "last_time", "article_count", "outlet_count")
+
+
+def iso(t: datetime | None) -> str | None:
+    return t.replace(microsecond=0).isoformat() if t else None
+
+
+def parse_time(s: str | None) -> datetime | None:
+    return datetime.fromisoformat(s) if s else None
+
+
+def article_values(art: Article, outlet_id: int) -> tuple:
+    """The articles-table values (url … extras) for an insert, in column order."""
+    extras = {
+        "read_also": [{"title": r.title, "body": r.body, "url": r.url} for r in art.read_also],
+        "similar": art.similar_titles,
+        "lead_image": art.lead_image,
+    }
+    return (
+        art.url,
+        outlet_id,
+        art.title,
+        json.dumps(art.body, ensure_ascii=False),
+        json.dumps(art.subheadings, ensure_ascii=False),
+        art.source_attribution,
+        art.author,
+        iso(art.published),
+        iso(art.extracted),
+        iso(art.time),
+        art.language,
+        art.content_hash,
+        json.dumps(extras, ensure_ascii=False),
+    )
+
+
+def article_from_row(row) -> Article:
+    extras = json.loads(row[12] or "{}")
+    return Article(
+        id=row[0],
+        url=row[1],
+        outlet=row[2],
+        title=row[3],
+        body=json.loads(row[4]),
+        subheadings=json.loads(row[5]),
+        source_attribution=row[6],
+        author=row[7],
+        published=parse_time(row[8]),
+        extracted=parse_time(row[9]),
+        language=row[10],
+        content_hash=row[11],
+        read_also=[RelatedItem(r["title"], r.get("body", []), r.get("url")) for r in extras.get("read_also", [])],
+        similar_titles=extras.get("similar", []),
+        lead_image=extras.get("lead_image"),
+    )
+
+
+def source_from_row(r) -> Source:
+    return Source(
+        id=r[0], url=r[1], name=r[2], kind=r[3], allow_private=bool(r[4]), enabled=bool(r[5]), etag=r[6],
+        last_modified=r[7], last_success=r[8], last_error=r[9], consecutive_failures=r[10], next_poll=r[11],
+    )
+
+
+def story_dict(r) -> dict:
+    return dict(zip(STORY_COLS, r))
+
+
+def article_filters(outlet, since, until, mark: str = "?") -> tuple[str, list]:
+    """A WHERE clause (a = articles, o = outlets) and its parameters; ``mark`` is the driver's placeholder."""
+    clauses, args = [], []
+    if outlet:
+        clauses.append(f"o.key = {mark}")
+        args.append(outlet)
+    if since:
+        clauses.append(f"a.time >= {mark}")
+        args.append(iso(since))
+    if until:
+        clauses.append(f"a.time < {mark}")
+        args.append(iso(until))
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def chunks(seq: list, n: int):
+    it = iter(seq)
+    while chunk := list(itertools.islice(it, n)):
+        yield chunk
