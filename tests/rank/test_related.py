@@ -61,3 +61,19 @@ def test_dense_fusion_changes_order_when_vectors_exist(demo_store, settings):
         return ids.index(rows[target].id) if rows[target].id in ids else 99
 
     assert rank(fused) < rank(plain)
+
+
+def test_list_stops_where_it_tails_off_and_read_also_is_a_good_read(demo_store, settings):
+    build_indexes(demo_store, settings)
+    engine = load_engine(demo_store, settings, use_dense=False)
+    s = settings.related
+    for a in demo_store.list_articles(limit=50):
+        res = engine.related(a.id, 10)
+        if not res.similar:
+            continue
+        best = max(x.score for x in res.similar + ([res.read_also] if res.read_also else []))
+        assert all(x.score >= s.min_share_of_best * best for x in res.similar)
+    # The wire story's featured pick is about water, not the barely related tail of the pool.
+    wire = demo_store.article_id("https://wahanews.example/news/5001")
+    pick = engine.related(wire, 10).read_also
+    assert pick is not None and "المياه" in demo_store.get_article(pick.id).title

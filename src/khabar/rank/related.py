@@ -10,7 +10,8 @@ The recipe (``Ranker.related``):
    it, and copies of one another never both appear;
 6. read-also: the next read, picked from the weaker half of the list's k + 1 items: a
    later same-story item from another outlet, else any same-story item from another
-   outlet, else the weakest item; it is then not in the list, which keeps k items.
+   outlet, else the weakest item still scoring at least ``read_also_min_share`` of the best
+   (or the strongest of that half); it is then not in the list, which keeps k items.
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ class Ranker:
                 break  # ordered: everything after is weaker still (loosely related at best)
             if other == aid or self.group_of(other) == group:
                 continue
+            if ranked and fused[j] < s.min_share_of_best * ranked[0].score:
+                break  # the list has tailed off into barely related items
             ranked.append(Scored(other, float(fused[j])))
             if len(ranked) >= 5 * k:
                 break
@@ -118,7 +121,8 @@ class Ranker:
     def _pick_read_also(self, aid: int, pool: list[Scored]) -> Scored | None:
         """The next read: in the weaker half of the pool, the strongest same-story item from
         another outlet that came later (a development of the story), else any same-story
-        item from another outlet, else the weakest of the pool."""
+        item from another outlet, else a good read that disturbs the list least (a featured
+        pick must not be the barely related tail of a long pool)."""
         if not pool:
             return None
         i = self.row.get(aid)
@@ -126,14 +130,18 @@ class Ranker:
         t0 = self.index.times[i] if i is not None else np.nan
         story = self.story_of.get(aid)
         # Only the weaker half is eligible: the list keeps its strongest items.
-        same_story = [r for r in pool[len(pool) // 2:] if story is not None and self.story_of.get(r.id) == story
+        weaker = pool[len(pool) // 2:]
+        same_story = [r for r in weaker if story is not None and self.story_of.get(r.id) == story
                       and self.index.outlets[self.row[r.id]] != outlet]
         later = [r for r in same_story if not np.isnan(t0) and self.index.times[self.row[r.id]] > t0]
         if later:
             return later[0]
         if same_story:
             return same_story[0]
-        return pool[-1]
+        # Otherwise the weakest item that is still a good read (keeps the list's strong items),
+        # or, in a pool that tails off into barely related items, the strongest of the half.
+        good = [r for r in weaker if r.score >= self.settings.read_also_min_share * pool[0].score]
+        return good[-1] if good else weaker[0]
 
     def _diversify(self, ranked: list[Scored], k: int) -> list[Scored]:
         """MMR: relevance minus redundancy with what is already listed; copies never twice."""

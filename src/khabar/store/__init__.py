@@ -1,17 +1,25 @@
-"""Storage behind one interface: SQLite (embedded default); PostgreSQL fits behind ``Store``."""
+"""Storage behind one interface: SQLite (embedded default) and PostgreSQL (scale-out)."""
 
 from __future__ import annotations
 
 from .base import AddResult, IndexRow, SearchHit, Store
 from .sqlite import SQLiteStore
 
-__all__ = ["AddResult", "IndexRow", "SearchHit", "Store", "SQLiteStore", "open_store"]
+__all__ = ["AddResult", "IndexRow", "SearchHit", "Store", "SQLiteStore", "PostgresStore", "open_store"]
 
 
 def open_store(location: str) -> Store:
-    """Open the store at ``location``: a SQLite file path (or ``:memory:``)."""
+    """Open the store at ``location``: a ``postgresql://`` URL, or a SQLite file path (or ``:memory:``)."""
     if location.startswith(("postgres://", "postgresql://")):
-        raise NotImplementedError(
-            "PostgreSQL storage is not implemented yet; use a SQLite file path (see the README)."
-        )
+        from .postgres import PostgresStore
+
+        return PostgresStore(location)
     return SQLiteStore(location)
+
+
+def __getattr__(name: str):
+    if name == "PostgresStore":  # imported lazily: psycopg is an optional dependency
+        from .postgres import PostgresStore
+
+        return PostgresStore
+    raise AttributeError(name)
