@@ -195,7 +195,7 @@ class PostgresStore(Store):
             "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm, a.title"
             " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
         )
-        order = " ORDER BY a.time NULLS LAST, a.id"
+        order = " ORDER BY a.time NULLS FIRST, a.id"  # as SQLite orders: unknown times first
         if ids is None:
             # A private connection and a server-side cursor: a full scan streams in batches
             # while the caller goes on reading through its own connection.
@@ -310,7 +310,7 @@ class PostgresStore(Store):
             r[0]
             for r in self._all(
                 "SELECT s.article_id FROM story_articles s JOIN articles a ON a.id = s.article_id"
-                " WHERE s.story_id = %s ORDER BY a.time NULLS LAST, a.id",
+                " WHERE s.story_id = %s ORDER BY a.time NULLS FIRST, a.id",
                 (int(story_id),),
             )
         ]
