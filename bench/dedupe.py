@@ -12,12 +12,12 @@ import time
 
 from khabar.pipeline import build_indexes
 from khabar.settings import Settings
-from khabar.store import SQLiteStore
+from khabar.store import open_store
 
 
 def main() -> None:
     db = sys.argv[1]
-    store = SQLiteStore(db)
+    store = open_store(db)
     t = time.perf_counter()
     info = build_indexes(store, Settings(db=db), force=True)
     elapsed = time.perf_counter() - t

@@ -1,6 +1,7 @@
 """Benchmark: import the full SaudiNewsNet corpus into a fresh database (indexes included).
 
-Prints articles/s and peak RSS. Not a test: run it by hand (`python bench/import.py`).
+Prints articles/s and peak RSS. Not a test: run it by hand (`python bench/import.py [CORPUS] [--db URL]`;
+by default a fresh SQLite file; ``--db postgresql:///NAME`` measures an empty PostgreSQL database).
 """
 
 from __future__ import annotations
@@ -14,16 +15,24 @@ from pathlib import Path
 from khabar.ingest.bulk import import_paths
 from khabar.pipeline import build_indexes
 from khabar.settings import Settings
-from khabar.store import SQLiteStore
+from khabar.store import open_store
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "saudinewsnet"
 
 
 def main() -> None:
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS
+    args = sys.argv[1:]
+    url = None
+    if "--db" in args:
+        i = args.index("--db")
+        url = args[i + 1]
+        del args[i : i + 2]
+    corpus = Path(args[0]) if args else CORPUS
     with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(tmp) / "bench.db")
-        store = SQLiteStore(db)
+        db = url or str(Path(tmp) / "bench.db")
+        store = open_store(db)
+        if store.stats()["articles"]:
+            sys.exit(f"{db} is not empty: the benchmark measures a fresh import")
         t0 = time.perf_counter()
         report = import_paths(store, [corpus])
         t1 = time.perf_counter()

@@ -20,7 +20,7 @@ import numpy as np
 from khabar.dedupe.copies import build_shingles, containment
 from khabar.eval.metrics import load_qrels
 from khabar.settings import DedupeSettings
-from khabar.store import SQLiteStore
+from khabar.store import open_store
 
 CONFIGS = [  # (index, num_perm, threshold)
     ("lsh", 64, 0.2),
@@ -68,7 +68,7 @@ def _candidates(kind: str, sigs, sizes, num_perm: int, threshold: float) -> dict
 def main() -> None:
     db = sys.argv[1]
     qrels = load_qrels(sys.argv[2] if len(sys.argv) > 2 else "../shared/eval/dev-qrels.jsonl")
-    store = SQLiteStore(db)
+    store = open_store(db)
     rows = list(store.iter_index_rows())
     store.close()
     settings = DedupeSettings()

@@ -23,7 +23,7 @@ import numpy as np
 
 from khabar.pipeline import load_engine
 from khabar.settings import Settings
-from khabar.store import SQLiteStore
+from khabar.store import open_store
 
 PEER = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "lucene-mlt" / "run.py"
 
@@ -31,7 +31,7 @@ PEER = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "lucene
 def main() -> None:
     db = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
-    store = SQLiteStore(db)
+    store = open_store(db)
     engine = load_engine(store, Settings(db=db))
     rows = {r.id: r for r in store.iter_index_rows()}
     ids = sorted(rows)

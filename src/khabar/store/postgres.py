@@ -112,32 +112,48 @@ class PostgresStore(Store):
         def fn(conn) -> AddResult:
             result = AddResult()
             cache: dict[str, int] = {}
+            urls = [art.url for art, _ in items]
+            # One query each for the whole batch instead of per article: round trips dominate here.
+            tombstoned = {r[0] for r in conn.execute("SELECT url FROM tombstones WHERE url = ANY(%s)", (urls,))}
+            seen_hashes = {r[0] for r in conn.execute(
+                "SELECT DISTINCT content_hash FROM articles WHERE content_hash = ANY(%s)",
+                ([art.content_hash for art, _ in items],),
+            )}
+            todo = []
             for art, ana in items:
-                if conn.execute("SELECT 1 FROM tombstones WHERE url = %s", (art.url,)).fetchone():
+                if art.url in tombstoned:
                     result.tombstoned += 1
-                    continue
-                if conn.execute("SELECT 1 FROM articles WHERE content_hash = %s LIMIT 1", (art.content_hash,)).fetchone():
-                    duplicate = True
                 else:
-                    duplicate = False
-                row = conn.execute(
-                    "INSERT INTO articles(url, outlet_id, title, body, subheadings, source_attribution, author,"
-                    " published, extracted, time, language, content_hash, extras)"
-                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (url) DO NOTHING RETURNING id",
-                    article_values(art, self._outlet_id(conn, cache, art.outlet)),
-                ).fetchone()
+                    todo.append((art, ana, art.content_hash in seen_hashes))
+                    seen_hashes.add(art.content_hash)
+            values = [article_values(art, self._outlet_id(conn, cache, art.outlet)) for art, _, _ in todo]
+            with conn.pipeline():  # the inserts go out together; their ids come back after the sync
+                cursors = [
+                    conn.execute(
+                        "INSERT INTO articles(url, outlet_id, title, body, subheadings, source_attribution, author,"
+                        " published, extracted, time, language, content_hash, extras)"
+                        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (url) DO NOTHING RETURNING id",
+                        v,
+                    )
+                    for v in values
+                ]
+            analysis = []
+            for (art, ana, duplicate), cur in zip(todo, cursors):
+                row = cur.fetchone()
                 if row is None:  # the URL is stored already (perhaps by another process just now)
                     result.existing += 1
                     continue
-                aid = row[0]
-                conn.execute(
-                    "INSERT INTO analysis(article_id, title, body, title_norm, body_norm) VALUES (%s,%s,%s,%s,%s)",
-                    (aid, " ".join(ana.title_terms), " ".join(ana.body_terms), ana.title_norm, ana.body_norm),
-                )
-                art.id = aid
+                art.id = row[0]
+                analysis.append((art.id, " ".join(ana.title_terms), " ".join(ana.body_terms), ana.title_norm,
+                                 ana.body_norm))
                 result.exact_duplicates += duplicate
                 result.new += 1
-                result.new_ids.append(aid)
+                result.new_ids.append(art.id)
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO analysis(article_id, title, body, title_norm, body_norm) VALUES (%s,%s,%s,%s,%s)",
+                    analysis,
+                )
             return result
 
         return self.write(fn)
