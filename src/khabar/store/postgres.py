@@ -18,7 +18,7 @@ from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store
 from .pg_schema import PG_MIGRATIONS
 from .rows import (ARTICLE_COLS, SOURCE_COLS, article_filters, article_from_row, article_values, chunks,
-                   parse_time, source_from_row, story_dict)
+                   parse_time, source_from_row, source_update_values, story_dict)
 
 __all__ = ["PostgresStore"]
 
@@ -411,11 +411,7 @@ class PostgresStore(Store):
             lambda conn: conn.execute(
                 "UPDATE sources SET name=%s, kind=%s, allow_private=%s, enabled=%s, etag=%s, last_modified=%s,"
                 " last_success=%s, last_error=%s, consecutive_failures=%s, next_poll=%s WHERE id=%s",
-                (
-                    source.name, source.kind, bool(source.allow_private), bool(source.enabled), source.etag,
-                    source.last_modified, source.last_success, source.last_error, source.consecutive_failures,
-                    source.next_poll, source.id,
-                ),
+                source_update_values(source),
             )
         )
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from ..models import Article, RelatedItem, Source
 
 __all__ = ["ARTICLE_COLS", "SOURCE_COLS", "STORY_COLS", "iso", "parse_time", "article_values", "article_from_row",
-           "source_from_row", "story_dict", "article_filters", "chunks"]
+           "source_from_row", "source_update_values", "story_dict", "article_filters", "chunks"]
 
 # a = articles, o = outlets; the order article_from_row reads.
 ARTICLE_COLS = (
@@ -80,6 +80,16 @@ def source_from_row(r) -> Source:
     return Source(
         id=r[0], url=r[1], name=r[2], kind=r[3], allow_private=bool(r[4]), enabled=bool(r[5]), etag=r[6],
         last_modified=r[7], last_success=r[8], last_error=r[9], consecutive_failures=r[10], next_poll=r[11],
+    )
+
+
+def source_update_values(source: Source) -> tuple:
+    """Parameters of ``UPDATE sources SET name, kind, allow_private, enabled, etag, last_modified,
+    last_success, last_error, consecutive_failures, next_poll WHERE id``, in that order."""
+    return (
+        source.name, source.kind, bool(source.allow_private), bool(source.enabled), source.etag,
+        source.last_modified, source.last_success, source.last_error, source.consecutive_failures,
+        source.next_poll, source.id,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store
 from .rows import (ARTICLE_COLS, SOURCE_COLS, article_filters, article_from_row, article_values, chunks,
-                   parse_time, source_from_row, story_dict)
+                   parse_time, source_from_row, source_update_values, story_dict)
 from .schema import MIGRATIONS
 from .writer import Writer
 
@@ -407,11 +407,7 @@ class SQLiteStore(Store):
             lambda conn: conn.execute(
                 "UPDATE sources SET name=?, kind=?, allow_private=?, enabled=?, etag=?, last_modified=?,"
                 " last_success=?, last_error=?, consecutive_failures=?, next_poll=? WHERE id=?",
-                (
-                    source.name, source.kind, int(source.allow_private), int(source.enabled), source.etag,
-                    source.last_modified, source.last_success, source.last_error, source.consecutive_failures,
-                    source.next_poll, source.id,
-                ),
+                source_update_values(source),
             )
         )
 
