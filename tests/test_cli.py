@@ -78,3 +78,13 @@ def test_arabic_url_found_raw_or_percent_encoded(tmp_path):
     for spelling in (url, quote(url, safe=":/")):
         r = run("--db", db, "show", spelling, "--json")
         assert r.exit_code == 0 and json.loads(r.stdout)["url"] == url
+
+
+def test_unreachable_postgres_is_a_clear_error():
+    import pytest
+
+    pytest.importorskip("psycopg")
+    # Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    for cmd in (["stats"], ["serve", "--port", "8793"]):
+        r = runner.invoke(app, ["--db", "postgresql://127.0.0.1:1/khabar?connect_timeout=3", *cmd])
+        assert r.exit_code == 1 and "cannot open PostgreSQL store" in r.output, r.output

@@ -28,15 +28,19 @@ state = State()
 
 @app.callback()
 def _main(
-    db: Optional[str] = typer.Option(None, "--db", envvar="KHABAR_DB", help="SQLite database file [default: ./khabar.db]"),
+    db: Optional[str] = typer.Option(None, "--db", envvar="KHABAR_DB", help="SQLite database file or postgresql:// URL [default: ./khabar.db]"),
 ) -> None:
     state.settings = Settings.from_env(db)
 
 
 def open_store():
-    from .store import open_store as _open
+    from .store import StoreUnavailable, open_store as _open
 
-    return _open(state.settings.db)
+    try:
+        return _open(state.settings.db)
+    except StoreUnavailable as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1)
 
 
 def _require_article(store, url: str) -> int:
@@ -437,8 +441,15 @@ def _serve(db: str, host: str, port: int) -> None:
         return
     import uvicorn
 
+    from .store import StoreUnavailable
+
+    try:
+        web_app = create_app(Settings(db=db))
+    except StoreUnavailable as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1)
     out.print(f"serving http://{host}:{port}/  (Ctrl-C to stop)")
-    uvicorn.run(create_app(Settings(db=db)), host=host, port=port, log_level="warning")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
 @app.command("serve")

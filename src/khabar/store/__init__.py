@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .base import AddResult, IndexRow, SearchHit, Store
+from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .sqlite import SQLiteStore
 
-__all__ = ["AddResult", "IndexRow", "SearchHit", "Store", "SQLiteStore", "PostgresStore", "open_store"]
+__all__ = ["AddResult", "IndexRow", "SearchHit", "Store", "StoreUnavailable", "SQLiteStore", "PostgresStore", "open_store"]
 
 
 def open_store(location: str) -> Store:

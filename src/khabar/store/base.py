@@ -14,7 +14,11 @@ from typing import Iterable, Iterator
 
 from ..models import Analysis, Article, Source
 
-__all__ = ["Store", "AddResult", "IndexRow", "SearchHit"]
+__all__ = ["Store", "StoreUnavailable", "AddResult", "IndexRow", "SearchHit"]
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot be opened (server down, bad URL, missing driver): a user-facing message."""
 
 
 @dataclass

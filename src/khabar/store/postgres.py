@@ -15,7 +15,7 @@ import threading
 from typing import Iterable, Iterator
 
 from ..models import Analysis, Article, Source
-from .base import AddResult, IndexRow, SearchHit, Store
+from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .pg_schema import PG_MIGRATIONS
 from .rows import (ARTICLE_COLS, SOURCE_COLS, article_filters, article_from_row, article_values, chunks,
                    parse_time, source_from_row, source_update_values, story_dict)
@@ -31,7 +31,7 @@ def _psycopg():
     try:
         import psycopg
     except ImportError as e:  # an optional dependency: SQLite needs nothing of it
-        raise RuntimeError("PostgreSQL storage needs psycopg: pip install 'khabar[postgres]'") from e
+        raise StoreUnavailable("PostgreSQL storage needs psycopg: pip install 'khabar[postgres]'") from e
     return psycopg
 
 
@@ -43,7 +43,10 @@ class PostgresStore(Store):
         self._readers: list = []
         self._readers_lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self._writer = self._pg.connect(dsn)
+        try:
+            self._writer = self._pg.connect(dsn)
+        except self._pg.Error as e:
+            raise StoreUnavailable(f"cannot open PostgreSQL store: {str(e).strip()}") from e
         self._migrate(self._writer)
 
     # --- connections ----------------------------------------------------------
