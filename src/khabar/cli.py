@@ -334,14 +334,12 @@ def eval_related_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """nDCG@10, P@10, copies@10, judged@10 for Khabar and the Lucene peer, side by side."""
+    from contextlib import nullcontext
+
     from .eval.report import evaluate_related
 
-    store = None if run else open_store()
-    try:
+    with nullcontext() if run else open_store() as store:  # a given run needs no database
         report = evaluate_related(store, state.settings, qrels, run, peer, k, use_dense=not no_dense)
-    finally:
-        if store:
-            store.close()
     if as_json:
         _print_json(report)
         return

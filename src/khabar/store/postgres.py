@@ -17,8 +17,8 @@ from typing import Iterable, Iterator
 from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .pg_schema import PG_MIGRATIONS
-from .rows import (ARTICLE_COLS, SOURCE_COLS, article_filters, article_from_row, article_values, chunks,
-                   parse_time, source_from_row, source_update_values, story_dict)
+from .rows import (ARTICLE_COLS, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters, article_from_row,
+                   article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict)
 
 __all__ = ["PostgresStore"]
 
@@ -147,8 +147,7 @@ class PostgresStore(Store):
                     result.existing += 1
                     continue
                 art.id = row[0]
-                analysis.append((art.id, " ".join(ana.title_terms), " ".join(ana.body_terms), ana.title_norm,
-                                 ana.body_norm))
+                analysis.append(analysis_values(art.id, ana))
                 result.exact_duplicates += duplicate
                 result.new += 1
                 result.new_ids.append(art.id)
@@ -210,10 +209,7 @@ class PostgresStore(Store):
         return self._one("SELECT 1 FROM tombstones WHERE url = %s", (url,)) is not None
 
     def iter_index_rows(self, ids: list[int] | None = None) -> Iterator[IndexRow]:
-        sql = (
-            "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm, a.title"
-            " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
-        )
+        sql = INDEX_ROW_SELECT
         order = " ORDER BY a.time NULLS FIRST, a.id"  # as SQLite orders: unknown times first
         if ids is None:
             # A private connection and a server-side cursor: a full scan streams in batches
@@ -221,11 +217,11 @@ class PostgresStore(Store):
             with self._pg.connect(self.dsn) as conn, conn.cursor(name="khabar_index_rows") as cur:
                 cur.itersize = 2000
                 cur.execute(sql + order)
-                yield from (_index_row(r) for r in cur)
+                yield from map(index_row_from_row, cur)
             return
         for chunk in chunks(list(ids), 5000):
             for r in self._all(sql + " WHERE a.id = ANY(%s)" + order, (chunk,)):
-                yield _index_row(r)
+                yield index_row_from_row(r)
 
     def stats(self) -> dict:
         articles, hashes, first, last = self._one(
@@ -431,13 +427,6 @@ class PostgresStore(Store):
                 (url, etag, last_modified, status),
             )
         )
-
-
-def _index_row(r) -> IndexRow:
-    return IndexRow(
-        id=r[0], url=r[1], outlet=r[2], time=parse_time(r[3]), content_hash=r[4],
-        title_terms=r[5].split(), body_terms=r[6].split(), title_norm=r[7], body_norm=r[8], title=r[9],
-    )
 
 
 def _copy_rows(conn, target: str, rows) -> None:

@@ -6,9 +6,11 @@ import itertools
 import json
 from datetime import datetime
 
-from ..models import Article, RelatedItem, Source
+from ..models import Analysis, Article, RelatedItem, Source
+from .base import IndexRow
 
-__all__ = ["ARTICLE_COLS", "SOURCE_COLS", "STORY_COLS", "iso", "parse_time", "article_values", "article_from_row",
+__all__ = ["ARTICLE_COLS", "SOURCE_COLS", "STORY_COLS", "INDEX_ROW_SELECT", "iso", "parse_time", "article_values",
+           "analysis_values", "index_row_from_row", "article_from_row",
            "source_from_row", "source_update_values", "story_dict", "article_filters", "chunks"]
 
 # a = articles, o = outlets; the order article_from_row reads.
@@ -19,6 +21,11 @@ ARTICLE_COLS = (
 SOURCE_COLS = (
     "id, url, name, kind, allow_private, enabled, etag, last_modified, last_success, last_error,"
     " consecutive_failures, next_poll"
+)
+# What the index builders read of an article; index_row_from_row decodes it.
+INDEX_ROW_SELECT = (
+    "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm, a.title"
+    " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
 )
 STORY_COLS = ("id", "label", "first_time", "last_time", "article_count", "outlet_count")
 
@@ -52,6 +59,19 @@ def article_values(art: Article, outlet_id: int) -> tuple:
         art.language,
         art.content_hash,
         json.dumps(extras, ensure_ascii=False),
+    )
+
+
+def analysis_values(article_id: int, ana: Analysis) -> tuple:
+    """The analysis-table values (article_id, title, body, title_norm, body_norm): stems space-joined."""
+    return (article_id, " ".join(ana.title_terms), " ".join(ana.body_terms), ana.title_norm, ana.body_norm)
+
+
+def index_row_from_row(r) -> IndexRow:
+    """An ``INDEX_ROW_SELECT`` row as an IndexRow (stems split back out of their stored form)."""
+    return IndexRow(
+        id=r[0], url=r[1], outlet=r[2], time=parse_time(r[3]), content_hash=r[4],
+        title_terms=r[5].split(), body_terms=r[6].split(), title_norm=r[7], body_norm=r[8], title=r[9],
     )
 
 

@@ -15,8 +15,8 @@ from typing import Iterable, Iterator
 
 from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store
-from .rows import (ARTICLE_COLS, SOURCE_COLS, article_filters, article_from_row, article_values, chunks,
-                   parse_time, source_from_row, source_update_values, story_dict)
+from .rows import (ARTICLE_COLS, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters, article_from_row,
+                   article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict)
 from .schema import MIGRATIONS
 from .writer import Writer
 
@@ -133,12 +133,11 @@ class SQLiteStore(Store):
                     article_values(art, self._outlet_id(conn, cache, art.outlet)),
                 )
                 aid = cur.lastrowid
-                title_terms, body_terms = " ".join(ana.title_terms), " ".join(ana.body_terms)
+                analysis = analysis_values(aid, ana)
                 conn.execute(
-                    "INSERT INTO analysis(article_id, title, body, title_norm, body_norm) VALUES (?,?,?,?,?)",
-                    (aid, title_terms, body_terms, ana.title_norm, ana.body_norm),
+                    "INSERT INTO analysis(article_id, title, body, title_norm, body_norm) VALUES (?,?,?,?,?)", analysis
                 )
-                conn.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", (aid, title_terms, body_terms))
+                conn.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", analysis[:3])
                 art.id = aid
                 result.new += 1
                 result.new_ids.append(aid)
@@ -206,10 +205,7 @@ class SQLiteStore(Store):
         return self._db.execute("SELECT 1 FROM tombstones WHERE url = ?", (url,)).fetchone() is not None
 
     def iter_index_rows(self, ids: list[int] | None = None) -> Iterator[IndexRow]:
-        sql = (
-            "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm, a.title"
-            " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
-        )
+        sql = INDEX_ROW_SELECT
         # A private connection for full scans (the caller may interleave other reads);
         # the thread's reader for a handful of ids (the related hot path).
         private = ids is None or len(ids) > 500
@@ -223,11 +219,7 @@ class SQLiteStore(Store):
                     for c in chunks(list(ids), 500)
                 )
             for cursor in batches:
-                for r in cursor:
-                    yield IndexRow(
-                        id=r[0], url=r[1], outlet=r[2], time=parse_time(r[3]), content_hash=r[4],
-                        title_terms=r[5].split(), body_terms=r[6].split(), title_norm=r[7], body_norm=r[8], title=r[9],
-                    )
+                yield from map(index_row_from_row, cursor)
         finally:
             if private:
                 conn.close()
