@@ -80,6 +80,13 @@ def test_arabic_url_found_raw_or_percent_encoded(tmp_path):
         assert r.exit_code == 0 and json.loads(r.stdout)["url"] == url
 
 
+def test_a_sqlite_file_that_is_not_a_database_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_text("hello")
+    r = runner.invoke(app, ["--db", str(bad), "stats"])
+    assert r.exit_code == 1 and "cannot open SQLite store" in r.output, r.output
+
+
 def test_unreachable_postgres_is_a_clear_error():
     import pytest
 

@@ -36,6 +36,18 @@ def test_migrations_are_recorded_once_and_reopen_is_safe(pg_dsn):
     s2.close()
 
 
+def test_a_database_from_a_newer_khabar_is_refused(pg_dsn):
+    from khabar.store import StoreUnavailable
+    from khabar.store.pg_schema import PG_MIGRATIONS
+
+    s = _pg(pg_dsn)
+    with s._write_lock, s._writer.transaction():
+        s._writer.execute("INSERT INTO khabar_migrations(version) VALUES (%s)", (len(PG_MIGRATIONS) + 1,))
+    s.close()
+    with pytest.raises(StoreUnavailable, match="newer than this Khabar"):
+        _pg(pg_dsn)
+
+
 def test_concurrent_writers_and_readers(pg_dsn):
     s = _pg(pg_dsn)
     seen = []

@@ -45,6 +45,34 @@ def test_migrations_are_recorded_and_reopen_is_safe(tmp_path):
     s2.close()
 
 
+def test_a_file_that_is_not_a_database_is_a_clear_error_and_is_left_alone(tmp_path):
+    import pytest
+
+    from khabar.store import StoreUnavailable
+
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"not a database, a user's file " * 100)
+    with pytest.raises(StoreUnavailable, match="cannot open SQLite store"):
+        SQLiteStore(path)
+    assert path.read_bytes().startswith(b"not a database")
+
+
+def test_a_database_from_a_newer_khabar_is_refused(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from khabar.store import StoreUnavailable
+    from khabar.store.schema import MIGRATIONS
+
+    path = tmp_path / "k.db"
+    SQLiteStore(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(StoreUnavailable, match="newer than this Khabar"):
+        SQLiteStore(path)
+
+
 def test_concurrent_writes_go_through_one_writer(tmp_path):
     s = SQLiteStore(tmp_path / "k.db")
 

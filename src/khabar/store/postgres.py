@@ -47,7 +47,11 @@ class PostgresStore(Store):
             self._writer = self._pg.connect(dsn)
         except self._pg.Error as e:
             raise StoreUnavailable(f"cannot open PostgreSQL store: {str(e).strip()}") from e
-        self._migrate(self._writer)
+        try:
+            self._migrate(self._writer)
+        except BaseException:
+            self._writer.close()
+            raise
 
     # --- connections ----------------------------------------------------------
     def _migrate(self, conn) -> None:
@@ -56,6 +60,10 @@ class PostgresStore(Store):
             conn.execute("CREATE TABLE IF NOT EXISTS khabar_migrations (version INTEGER NOT NULL)")
             row = conn.execute("SELECT max(version) FROM khabar_migrations").fetchone()
             done = row[0] or 0
+            if done > len(PG_MIGRATIONS):
+                raise StoreUnavailable(
+                    f"the database has schema version {done}, newer than this Khabar knows ({len(PG_MIGRATIONS)}): upgrade Khabar"
+                )
             for number, sql in enumerate(PG_MIGRATIONS[done:], start=done + 1):
                 conn.execute(sql)
                 conn.execute("INSERT INTO khabar_migrations(version) VALUES (%s)", (number,))

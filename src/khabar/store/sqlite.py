@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..models import Analysis, Article, Source
-from .base import AddResult, IndexRow, SearchHit, Store
+from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .rows import (ARTICLE_COLS, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters, article_from_row,
                    article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict)
 from .schema import MIGRATIONS
@@ -34,14 +34,19 @@ class SQLiteStore(Store):
             self._uri = f"file:khabar-{uuid.uuid4().hex}?mode=memory&cache=shared"
             self._keepalive = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._uri = Path(path).absolute().as_uri()
             self._keepalive = None
         self.path = path
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
-        self._writer = Writer(self._connect_writer)
+        try:
+            if self._keepalive is None:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._writer = Writer(self._connect_writer)
+        except (sqlite3.Error, OSError) as e:
+            # Not a database, an unwritable folder, a locked file: one line for the user, not a traceback.
+            raise StoreUnavailable(f"cannot open SQLite store {path}: {e}") from e
         self._outlet_ids: dict[str, int] = {}
 
     # --- connections ----------------------------------------------------------
@@ -53,15 +58,23 @@ class SQLiteStore(Store):
 
     def _connect_writer(self) -> sqlite3.Connection:
         conn = self._connect()
-        if self._keepalive is None:
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        self._migrate(conn)
+        try:
+            if self._keepalive is None:
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreUnavailable(
+                f"the database has schema version {version}, newer than this Khabar knows ({len(MIGRATIONS)}): upgrade Khabar"
+            )
         for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
             conn.executescript("BEGIN;" + sql + f"; PRAGMA user_version = {number}; COMMIT;")
 
