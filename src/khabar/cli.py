@@ -391,6 +391,37 @@ def _print_pairs(report: dict, as_json: bool) -> None:
               f"  (tp {report['tp']}, fp {report['fp']}, fn {report['fn']}; pairs missing from the DB: {report['missing']})")
 
 
+@eval_app.command("gate")
+def eval_gate_cmd(
+    qrels: Path = typer.Option(..., "--qrels"),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Stored figures [default: the packaged baseline.json]"),
+    tolerance: float = typer.Option(0.005, "--tolerance", help="Allowed drop (rise for copies@10) before failing"),
+    update: bool = typer.Option(False, "--update", help="Write today's figures as the new baseline"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Fail (exit 1) when dev quality falls below the stored baseline: related, copies, stories."""
+    from .eval.gate import compare_to_baseline, load_baseline, measure_gated, write_baseline
+
+    with open_store() as store:
+        measured = measure_gated(store, state.settings, qrels)
+    if update:
+        write_baseline(measured, baseline)
+    rows = compare_to_baseline(measured, load_baseline(baseline), tolerance)
+    failed = [r for r in rows if not r.ok]
+    if as_json:
+        _print_json({"passed": not failed, "tolerance": tolerance, "rows": [vars(r) for r in rows]})
+    else:
+        table = Table("figure", "baseline", "measured", "must", "result", title="quality gate (dev qrels)")
+        for r in rows:
+            table.add_row(f"{r.section} {r.metric}", f"{r.baseline:.4f}", f"{r.measured:.4f}",
+                          "not fall" if r.direction == "up" else "not rise",
+                          "[green]ok[/]" if r.ok else "[red]REGRESSED[/]")
+        out.print(table)
+    if failed:
+        console.print(f"[red]quality gate failed:[/] {', '.join(f'{r.section} {r.metric}' for r in failed)}")
+        raise typer.Exit(1)
+
+
 # --- demo -----------------------------------------------------------------------------------------
 @app.command("demo")
 def demo_cmd(
