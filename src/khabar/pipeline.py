@@ -13,12 +13,14 @@ from .rank.lexical import LexicalIndex, build_lexical_index
 from .rank.related import Ranker, RelatedResult
 from .settings import Settings
 from .stories.cluster import StoryState, assign_stories
+from .stories.identity import carry_story_ids
 from .store import Store
 
 __all__ = ["build_indexes", "load_engine", "Engine", "copy_pairs"]
 
 LEXICAL_BLOB = "lexical-v1"
 ANN_BLOB = "ann-e5-hnsw-v1"
+STORY_ID_HIGH = "story_id_high"  # the highest story id ever handed out
 
 
 def build_indexes(
@@ -71,10 +73,18 @@ def build_indexes(
     t = time.perf_counter()
     copy_rows = {row_of[a]: row_of[c] for a, c, _, _ in links}
     vectors = _row_vectors(store, lexical)
-    state = _stored_story_state(rows, row_of, members) if incremental else None
+    # Story ids are handed out once: the high-water mark survives stories that disappear.
+    first_free = max(int(store.get_meta(STORY_ID_HIGH) or 0), max(members.values(), default=0)) + 1
+    state = _stored_story_state(rows, row_of, members, first_free) if incremental else None
     state = assign_stories(lexical, settings.stories, copy_rows, state=state, only_rows=new_rows, vectors=vectors)
-    stories, story_rows = _story_records(rows, state.story_of)
+    story_of = state.story_of
+    if not incremental and members:
+        # A rebuild numbers stories afresh: carry the ids readers know over to the new stories.
+        carried = carry_story_ids({rows[i].id: sid for i, sid in story_of.items()}, members, first_free)
+        story_of = {row_of[aid]: sid for aid, sid in carried.items()}
+    stories, story_rows = _story_records(rows, story_of)
     store.replace_stories(stories, story_rows)
+    store.set_meta(STORY_ID_HIGH, str(max([first_free - 1, *story_of.values()])))
     timings["stories"] = time.perf_counter() - t
 
     store.put_blob(LEXICAL_BLOB, version, lexical.to_bytes())
@@ -95,7 +105,7 @@ def build_indexes(
     }
 
 
-def _stored_story_state(rows, row_of: dict[int, int], members: dict[int, int]) -> StoryState:
+def _stored_story_state(rows, row_of: dict[int, int], members: dict[int, int], first_free: int) -> StoryState:
     """The clustering state as stored: story per row, members in time order, last seen."""
     state = StoryState()
     for i, r in enumerate(rows):  # rows are in time order
@@ -107,7 +117,7 @@ def _stored_story_state(rows, row_of: dict[int, int], members: dict[int, int]) -
         if r.time:
             t = r.time.timestamp() / 86400.0
             state.last_seen[sid] = max(state.last_seen.get(sid, t), t)
-    state.next_id = max(members.values(), default=0) + 1
+    state.next_id = first_free
     return state
 
 
