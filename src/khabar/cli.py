@@ -354,6 +354,10 @@ def _print_related_report(report: dict) -> None:
     out.print(table)
     out.print(f"queries: {report['khabar']['queries']}  dense vectors used: {report.get('dense', False)}"
               f"  lists with two copies of one another: {report.get('near_dup_lists', 'n/a')}")
+    ra = report.get("read_also")
+    if ra:
+        out.print(f"read-also picks: {ra['picks']}  judged {ra['judged']:.3f}  same story or event {ra['same_story']:.3f}"
+                  f"  copies {ra['copies']:.3f}  mean gain {ra['mean_gain']:.3f}")
     if report.get("losses"):
         losses = Table("query", "khabar nDCG", "peer nDCG", "loss", title="biggest losses against the peer")
         for row in report["losses"]:

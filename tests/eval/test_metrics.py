@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from khabar.eval.metrics import Judgment, pair_metrics, related_metrics
+from khabar.eval.metrics import Judgment, pair_metrics, read_also_metrics, related_metrics
 
 QRELS = {
     "q1": {"a": Judgment(3, False), "b": Judgment(2, False), "c": Judgment(3, True), "d": Judgment(0, False)},
@@ -38,3 +38,13 @@ def test_pair_metrics_dups_and_stories():
     assert (d["tp"], d["fp"], d["fn"]) == (1, 1, 0)
     s = pair_metrics({"q1": QRELS["q1"]}, same, "stories")
     assert (s["tp"], s["fp"], s["fn"]) == (2, 0, 0)  # b (g=2) is not counted
+
+
+def test_read_also_metrics_by_the_judgments():
+    picks = {"q1": "b", "q2": "unjudged", "q3": None}
+    m = read_also_metrics({**QRELS, "q3": {}}, picks)
+    assert m["picks"] == 2  # q3 got no pick and is not counted
+    assert m["judged"] == 0.5 and m["same_story"] == 0.5 and m["copies"] == 0.0
+    assert m["mean_gain"] == pytest.approx((3 + 0) / 2)
+    assert read_also_metrics(QRELS, {"q1": "c"})["copies"] == 1.0  # a copy is no next read
+    assert read_also_metrics(QRELS, {})["picks"] == 0

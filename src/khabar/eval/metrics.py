@@ -6,6 +6,9 @@
 - copies@10: dup candidates in the top 10, mean per query.
 - judged@10: share of the top 10 that is judged.
 - pairwise precision/recall/F1 over judged pairs, for copies and for stories.
+
+Khabar's own addition (no definition in the README, so reported apart): how good the
+read-also picks are, by the same judgments.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Judgment", "load_qrels", "load_run", "related_metrics", "pair_metrics", "per_query_ndcg"]
+__all__ = ["Judgment", "load_qrels", "load_run", "related_metrics", "read_also_metrics", "pair_metrics", "per_query_ndcg"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,22 @@ def related_metrics(qrels: Qrels, run: dict[str, list[str]], k: int = 10) -> dic
         "judged@10": judged / n_q,
         "queries": len(qrels),
         "per_query": per_query,
+    }
+
+
+def read_also_metrics(qrels: Qrels, picks: dict[str, str | None]) -> dict:
+    """Read-also picks by the judgments: share judged, share same story or event (g ≥ 2, not a
+    copy), share copies, mean gain (unjudged = 0), over the queries that got a pick."""
+    got = [(judged_q.get(picks[q]) if picks.get(q) else None, q) for q, judged_q in qrels.items() if picks.get(q)]
+    n = len(got)
+    if not n:
+        return {"picks": 0, "judged": 0.0, "same_story": 0.0, "copies": 0.0, "mean_gain": 0.0}
+    return {
+        "picks": n,
+        "judged": sum(j is not None for j, _ in got) / n,
+        "same_story": sum(j is not None and j.grade >= 2 and not j.dup for j, _ in got) / n,
+        "copies": sum(j is not None and j.dup for j, _ in got) / n,
+        "mean_gain": sum(j.gain if j is not None else 0.0 for j, _ in got) / n,
     }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..ingest.urls import InvalidURL, canonical_url
 from ..settings import Settings
 from ..store import Store
-from .metrics import load_qrels, load_run, pair_metrics, related_metrics
+from .metrics import load_qrels, load_run, pair_metrics, read_also_metrics, related_metrics
 
 __all__ = ["evaluate_related", "evaluate_pairs", "compute_run", "article_id_for_url"]
 
@@ -30,12 +30,14 @@ def article_id_for_url(store: Store, url: str) -> int | None:
     return None
 
 
-def compute_run(store: Store, settings: Settings, queries: list[str], k: int, use_dense: bool) -> tuple[dict, int, bool]:
-    """Khabar's similar lists for ``queries``; also counts lists holding two copies of one another."""
+def compute_run(store: Store, settings: Settings, queries: list[str], k: int, use_dense: bool) -> dict:
+    """Khabar's similar lists and read-also picks for ``queries``; also counts lists holding two
+    copies of one another."""
     from ..pipeline import load_engine
 
     engine = load_engine(store, settings, use_dense=use_dense)
     run: dict[str, list[str]] = {}
+    picks: dict[str, str | None] = {}
     near_dup_lists = 0
     for q in queries:
         aid = article_id_for_url(store, q)
@@ -44,9 +46,11 @@ def compute_run(store: Store, settings: Settings, queries: list[str], k: int, us
         result = engine.related(aid, k)
         groups = [engine.ranker.group_of(s.id) for s in result.similar]
         near_dup_lists += len(groups) != len(set(groups))
-        arts = store.get_articles([s.id for s in result.similar])
+        shown = [s.id for s in result.similar] + ([result.read_also.id] if result.read_also else [])
+        arts = store.get_articles(shown)
         run[q] = [arts[s.id].url for s in result.similar]
-    return run, near_dup_lists, engine.ranker.vectors is not None
+        picks[q] = arts[result.read_also.id].url if result.read_also else None
+    return {"run": run, "read_also": picks, "near_dup_lists": near_dup_lists, "dense": engine.ranker.vectors is not None}
 
 
 def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None, k: int = 10, use_dense: bool = True) -> dict:
@@ -55,9 +59,11 @@ def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None,
     if run_path:
         run = load_run(run_path)
     else:
-        run, near_dup_lists, dense = compute_run(store, settings, list(qrels), k, use_dense)
-        report["near_dup_lists"] = near_dup_lists
-        report["dense"] = dense
+        computed = compute_run(store, settings, list(qrels), k, use_dense)
+        run = computed["run"]
+        report["near_dup_lists"] = computed["near_dup_lists"]
+        report["dense"] = computed["dense"]
+        report["read_also"] = read_also_metrics(qrels, computed["read_also"])
     mine = related_metrics(qrels, run, k)
     if peer_path is None:
         default = Path(qrels_path).parent / "peer-dev.trec"
