@@ -50,6 +50,14 @@ def test_bad_records_are_counted_with_reasons(store, tmp_path):
     assert report.skipped["oversized body"] == 1
 
 
+def test_jsonl_records_may_hold_unicode_line_separators(store, tmp_path):
+    f = tmp_path / "a.jsonl"
+    f.write_text("\n".join(json.dumps(_rec(i, title=f"عنوان\u2028{i}\x85"), ensure_ascii=False) for i in range(3)) + "\r\n",
+                 encoding="utf-8")
+    report = import_paths(store, [f])
+    assert (report.new, dict(report.skipped)) == (3, {})
+
+
 def test_invalid_utf8_skips_only_that_record(store, tmp_path):
     good = json.dumps([_rec(1), _rec(2, title="TITLE_PLACEHOLDER")], ensure_ascii=False).encode()
     data = good.replace(b"TITLE_PLACEHOLDER", b"bad \xff\xfe bytes")
@@ -60,13 +68,35 @@ def test_invalid_utf8_skips_only_that_record(store, tmp_path):
     assert report.skipped == {"invalid UTF-8 in title": 1}
 
 
-def test_truncated_zip_is_one_clear_error_and_writes_nothing(store, tmp_path):
-    z = _zip(tmp_path / "full.zip", [_rec(i) for i in range(50)])
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_truncated_zip_keeps_its_whole_records_and_a_reimport_adds_the_rest(store, tmp_path, compression):
+    full = tmp_path / "full.zip"
+    with zipfile.ZipFile(full, "w", compression=compression) as z:
+        z.writestr("day1.json", json.dumps([_rec(i) for i in range(40)], ensure_ascii=False))
+        z.writestr("day2.json", json.dumps([_rec(i) for i in range(40, 80)], ensure_ascii=False))
+    data = full.read_bytes()
+    with zipfile.ZipFile(full) as z:
+        second = z.getinfo("day2.json")
+    cut = second.header_offset + 30 + len("day2.json") + second.compress_size // 2  # half-way into day2's data
     broken = tmp_path / "broken.zip"
-    broken.write_bytes(z.read_bytes()[: len(z.read_bytes()) // 2])
+    broken.write_bytes(data[:cut])
     report = import_paths(store, [broken])
-    assert len(report.errors) == 1 and "broken.zip" in report.errors[0]
-    assert "\n" not in report.errors[0]
+    assert len(report.errors) == 1 and "broken.zip" in report.errors[0] and "\n" not in report.errors[0]
+    assert "salvaged" in report.errors[0] and "day2.json" in report.errors[0]
+    kept = store.stats()["articles"]
+    assert 40 < kept < 80  # all of day1 and the records of day2 that ended before the cut
+    again = import_paths(store, [full])
+    assert (again.new, again.existing) == (80 - kept, kept)
+    assert store.stats()["articles"] == 80
+
+
+def test_a_zip_with_nothing_to_salvage_is_one_clear_error_and_writes_nothing(store, tmp_path):
+    z = _zip(tmp_path / "full.zip", [_rec(i) for i in range(50)])
+    for name, data in (("head.zip", z.read_bytes()[:40]), ("noise.zip", b"PK\x03\x04" + bytes(range(256)) * 4)):
+        broken = tmp_path / name
+        broken.write_bytes(data)
+        report = import_paths(store, [broken])
+        assert len(report.errors) == 1 and name in report.errors[0] and "salvaged" not in report.errors[0]
     assert store.stats()["articles"] == 0
 
 

@@ -1,7 +1,8 @@
 """Bulk import: SaudiNewsNet zips, JSON arrays and JSONL files.
 
 The recipe (``import_paths``): expand paths → for each file, read *all* its records
-first (a corrupt file fails before anything is written) → turn each record into
+first (a corrupt file fails before anything is written; a truncated zip yields
+the whole records it still holds, see ``salvage``) → turn each record into
 an Article (cleaner + analysis), counting the bad ones with their reason → store
 the file's articles in one transaction (idempotent on URL, tombstones respected).
 """
@@ -25,6 +26,7 @@ from ..models import Analysis, Article, analyze_article
 from ..store import Store
 from .clean import article_from_page, clean_page
 from .outlets import KNOWN_OUTLETS
+from .salvage import salvage_json_array, salvage_jsonl, salvage_zip
 from .urls import InvalidURL, canonical_url
 
 __all__ = ["ImportOptions", "ImportReport", "ImportFileError", "import_paths", "expand_paths", "record_to_article"]
@@ -104,7 +106,9 @@ def _parse_array(text: str, name: str) -> list:
 
 def _parse_jsonl(text: str) -> list:
     records: list = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    # Records end at "\n" only: str.splitlines() would also cut inside strings at U+0085,
+    # U+2028 and friends, which JSON allows raw and scraped text does contain.
+    for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -145,9 +149,46 @@ def read_records(path: Path, options: ImportOptions) -> list:
     except ImportFileError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise ImportFileError(f"{name}: truncated or corrupt zip ({exc})") from None
+        raise _salvaged(path, name, exc) from None
     except OSError as exc:
         raise ImportFileError(f"{name}: cannot read ({exc})") from None
+
+
+class TruncatedZip(ImportFileError):
+    """A zip that cannot be read whole; ``records`` holds what could be salvaged from it."""
+
+    def __init__(self, message: str, records: list):
+        super().__init__(message)
+        self.records = records
+
+
+def _salvaged(path: Path, name: str, exc: Exception) -> TruncatedZip:
+    """Whole members and the whole records of the cut member (see ``salvage``), as an error that carries them."""
+    records: list = []
+    whole, cut = 0, None
+    for member in salvage_zip(path.read_bytes()):
+        if not member.name.lower().endswith((".json", ".jsonl")):
+            continue
+        text = _decode(member.data)
+        if member.name.lower().endswith(".jsonl"):
+            records.extend(_parse_jsonl(text if member.complete else salvage_jsonl(text)))
+        elif member.complete:
+            try:
+                records.extend(_parse_array(text, f"{name}:{member.name}"))
+            except ImportFileError:
+                records.extend(salvage_json_array(text))
+        else:
+            records.extend(salvage_json_array(text))
+        if member.complete:
+            whole += 1
+        else:
+            cut = member.name
+    message = f"{name}: truncated or corrupt zip ({exc})"
+    if records:
+        message += (f"; salvaged {len(records)} records from {whole} whole member(s)"
+                    + (f" and the start of {cut}" if cut else "")
+                    + "; import the complete file again to add the rest (nothing is doubled)")
+    return TruncatedZip(message, records)
 
 
 def _check_text(value, what: str) -> str:
@@ -228,7 +269,7 @@ def import_paths(
                     records = read_records(path, options)
                 except ImportFileError as exc:
                     report.errors.append(str(exc))
-                    records = None
+                    records = getattr(exc, "records", None) or None  # what a truncated zip still held
                 if records is not None:
                     report.files += 1
                     report.records += len(records)
