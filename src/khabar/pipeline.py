@@ -14,6 +14,7 @@ from .rank.related import Ranker, RelatedResult
 from .settings import Settings
 from .stories.cluster import StoryState, assign_stories
 from .stories.identity import carry_story_ids
+from .stories.label import pick_label_rows
 from .store import Store
 
 __all__ = ["build_indexes", "load_engine", "Engine", "copy_pairs"]
@@ -82,7 +83,7 @@ def build_indexes(
         # A rebuild numbers stories afresh: carry the ids readers know over to the new stories.
         carried = carry_story_ids({rows[i].id: sid for i, sid in story_of.items()}, members, first_free)
         story_of = {row_of[aid]: sid for aid, sid in carried.items()}
-    stories, story_rows = _story_records(rows, story_of)
+    stories, story_rows = _story_records(rows, story_of, pick_label_rows(lexical.title_vectors, story_of))
     store.replace_stories(stories, story_rows)
     store.set_meta(STORY_ID_HIGH, str(max([first_free - 1, *story_of.values()])))
     timings["stories"] = time.perf_counter() - t
@@ -121,7 +122,7 @@ def _stored_story_state(rows, row_of: dict[int, int], members: dict[int, int], f
     return state
 
 
-def _story_records(rows, story_of: dict[int, int]) -> tuple[list[dict], list[tuple[int, int, float]]]:
+def _story_records(rows, story_of: dict[int, int], label_rows: dict[int, int]) -> tuple[list[dict], list[tuple[int, int, float]]]:
     by_story: dict[int, list] = {}
     for i, sid in story_of.items():
         by_story.setdefault(sid, []).append(rows[i])
@@ -129,7 +130,7 @@ def _story_records(rows, story_of: dict[int, int]) -> tuple[list[dict], list[tup
     for sid, arts in by_story.items():
         arts.sort(key=lambda r: (r.time is None, r.time, r.id))
         times = [r.time for r in arts if r.time]
-        label = next((r.title for r in arts if r.title), "") or arts[0].url
+        label = rows[label_rows[sid]].title or next((r.title for r in arts if r.title), "") or arts[0].url
         stories.append(
             {
                 "id": sid,

@@ -1,0 +1,35 @@
+"""A story's label: the headline that says best what its articles share.
+
+The first article's headline is often the thinnest ("Warning issued", "Breaking"),
+and a story's id is not something a reader can scan. The label is the member
+headline closest to the centroid of the story's headline TF-IDF vectors (a
+medoid): the headline whose terms recur most across the story. Ties go to the
+earliest article, so a two-article story keeps its first headline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["pick_label_rows"]
+
+
+def pick_label_rows(title_vectors: sparse.csr_matrix, story_of: dict[int, int]) -> dict[int, int]:
+    """Story id → index row of its representative headline (rows in time order)."""
+    if not story_of:
+        return {}
+    rows = np.array(sorted(story_of), dtype=np.int64)
+    sids = np.array([story_of[r] for r in rows], dtype=np.int64)
+    uniq, member_of = np.unique(sids, return_inverse=True)
+    indicator = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (member_of, rows)),
+                                  shape=(len(uniq), title_vectors.shape[0]))
+    centroids = (indicator @ title_vectors).tocsr()
+    # Each member's agreement with its own story's centroid, all at once.
+    score = np.asarray(title_vectors[rows].multiply(centroids[member_of]).sum(axis=1)).ravel()
+    best: dict[int, int] = {}
+    best_score: dict[int, float] = {}
+    for r, sid, s in zip(rows.tolist(), sids.tolist(), score.tolist()):
+        if sid not in best or s > best_score[sid] + 1e-9:  # rows ascend in time: ties keep the earlier
+            best[sid], best_score[sid] = r, s
+    return best
