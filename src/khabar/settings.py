@@ -22,7 +22,7 @@ class RelatedSettings:
     time_weight: float = 0.1
     mmr_lambda: float = 0.9  # 1.0 = pure relevance, lower = more diverse
     min_share_of_best: float = 0.15  # below this share of the best listed item, the list stops
-    read_also_min_share: float = 0.3  # a fallback read-also pick scores at least this share of the best item
+    read_also_min_share: float = 0.5  # a fallback read-also pick scores at least this share of the best item (dev + demo)
     near_dup_in_list: float = 0.8  # two list items this similar (TF-IDF cosine) are wordings of one item
 
 

@@ -29,3 +29,22 @@ def test_embedding_is_incremental_and_indexes_use_it(demo_store, settings):
             "https://sahel.example/news/4101"} <= members
     result = engine.related(wire, 5)
     assert result.similar and wire not in [s.id for s in result.similar]
+
+
+def test_with_vectors_every_read_also_pick_on_the_demo_is_a_good_read(demo_store, settings):
+    """Dense fusion flattens the tail (every article gets some e5 evidence): a fallback pick
+    must still score a good share of the best, so a flood warning's featured next read is
+    about the flood, not a desalination plant from the tail."""
+    embed_missing(demo_store)
+    build_indexes(demo_store, settings)
+    engine = load_engine(demo_store, settings)
+    for a in demo_store.list_articles(limit=50):
+        res = engine.related(a.id, 10)
+        if res.read_also is None:
+            continue
+        best = max(x.score for x in res.similar + [res.read_also])
+        same_story = engine.ranker.story_of.get(res.read_also.id) == engine.ranker.story_of.get(a.id)
+        assert same_story or res.read_also.score >= settings.related.read_also_min_share * best
+    warning = demo_store.article_id("https://marsad.example/news/6101")
+    pick = engine.related(warning, 10).read_also
+    assert pick is not None and "سيول" in demo_store.get_article(pick.id).title

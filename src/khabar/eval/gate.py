@@ -68,5 +68,6 @@ def load_baseline(path: Path | None = None) -> dict:
 
 
 def write_baseline(measured: dict, path: Path | None = None, note: str = "") -> None:
-    data = {"note": note or "lexical path, full SaudiNewsNet corpus, dev qrels", **measured}
+    rounded = {section: {m: round(v, 4) for m, v in figures.items()} for section, figures in measured.items()}
+    data = {"note": note or "lexical path, full SaudiNewsNet corpus, dev qrels", **rounded}
     Path(path or BASELINE_PATH).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -10,8 +10,8 @@ The recipe (``Ranker.related``):
    it, and copies of one another never both appear;
 6. read-also: the next read, picked from the weaker half of the list's k + 1 items: a
    later same-story item from another outlet, else any same-story item from another
-   outlet, else the weakest item still scoring at least ``read_also_min_share`` of the best
-   (or the strongest of that half); it is then not in the list, which keeps k items.
+   outlet, else the weakest item of the pool still scoring at least ``read_also_min_share`` of
+   the best; it is then not in the list, which keeps k items.
 """
 
 from __future__ import annotations
@@ -138,10 +138,12 @@ class Ranker:
             return later[0]
         if same_story:
             return same_story[0]
-        # Otherwise the weakest item that is still a good read (keeps the list's strong items),
-        # or, in a pool that tails off into barely related items, the strongest of the half.
-        good = [r for r in weaker if r.score >= self.settings.read_also_min_share * pool[0].score]
-        return good[-1] if good else weaker[0]
+        # Otherwise the weakest item that is still a good read: from the weaker half when it
+        # holds one (the list keeps its strong items), else from the stronger half. A featured
+        # pick from a tail of barely related items would be worse than a list one item shorter
+        # at the top (on the demo: a flood warning's pick was a desalination plant).
+        good = [r for r in pool if r.score >= self.settings.read_also_min_share * pool[0].score]
+        return good[-1]
 
     def _diversify(self, ranked: list[Scored], k: int) -> list[Scored]:
         """MMR: relevance minus redundancy with what is already listed; copies never twice."""
