@@ -35,7 +35,7 @@ def salvage_zip(data: bytes) -> list[SalvagedMember]:
     members: list[SalvagedMember] = []
     pos = 0
     while data.startswith(_LOCAL, pos) and pos + _HEADER.size <= len(data):
-        _, _, flags, method, _, _, _, csize, _, name_len, extra_len = _HEADER.unpack_from(data, pos)
+        _, _, flags, method, _, _, crc, csize, _, name_len, extra_len = _HEADER.unpack_from(data, pos)
         start = pos + _HEADER.size + name_len + extra_len
         name = data[pos + _HEADER.size : pos + _HEADER.size + name_len].decode("utf-8", errors="replace")
         sizes_follow = bool(flags & 0x08)  # sizes in a data descriptor after the data
@@ -56,12 +56,19 @@ def salvage_zip(data: bytes) -> list[SalvagedMember]:
             used = len(out)
         else:
             break  # a method we cannot stream: stop rather than guess
+        pos = start + used
+        if complete and sizes_follow:
+            descriptor = pos + 4 if data.startswith(_DESCRIPTOR, pos) else pos
+            if descriptor + 12 > len(data):
+                complete = False  # the cut fell in the descriptor: the checksum is gone
+            else:
+                crc = struct.unpack_from("<I", data, descriptor)[0]
+                pos = descriptor + 12
+        if complete and zlib.crc32(out) != crc:
+            break  # a whole member that fails its checksum is damaged, not cut: keep nothing of it
         members.append(SalvagedMember(name, out, complete))
         if not complete:
             break
-        pos = start + used
-        if sizes_follow:
-            pos += 16 if data.startswith(_DESCRIPTOR, pos) else 12
     return members
 
 
