@@ -47,18 +47,19 @@ def test_zip_members_before_the_cut_are_whole_and_the_cut_one_is_marked(tmp_path
     assert salvage_zip(b"not a zip at all") == []
 
 
-def test_a_member_that_fails_its_checksum_is_not_salvaged(tmp_path):
+def test_a_member_that_fails_its_checksum_is_skipped_and_the_next_one_kept(tmp_path):
     path = tmp_path / "a.zip"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
         z.writestr("m0.json", json.dumps([{"i": 0}]))
         z.writestr("m1.json", json.dumps([{"i": 1, "text": "abcdef"}]))
+        z.writestr("m2.json", json.dumps([{"i": 2}]))
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as z:
         second = z.getinfo("m1.json")
     at = second.header_offset + 30 + len("m1.json") + 5
     data[at] ^= 0x01  # one flipped bit inside m1's stored data
     got = salvage_zip(bytes(data))
-    assert [m.name for m in got] == ["m0.json"]
+    assert [m.name for m in got] == ["m0.json", "m2.json"]  # the damaged one is skipped, the next one kept
 
 
 class _Unseekable(io.RawIOBase):

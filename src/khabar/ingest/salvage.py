@@ -65,7 +65,11 @@ def salvage_zip(data: bytes) -> list[SalvagedMember]:
                 crc = struct.unpack_from("<I", data, descriptor)[0]
                 pos = descriptor + 12
         if complete and zlib.crc32(out) != crc:
-            break  # a whole member that fails its checksum is damaged, not cut: keep nothing of it
+            # Damaged, not cut: keep nothing of it, and go on to the next member when its
+            # size was known up front (the next header is where the header said).
+            if sizes_follow:
+                break
+            continue
         members.append(SalvagedMember(name, out, complete))
         if not complete:
             break
