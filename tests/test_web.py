@@ -90,3 +90,42 @@ def test_outlets_health_and_search_filters(client):
     page = client.get("/search", params={"q": "السيول", "since": "2026-03-04", "until": "bad"})
     assert page.status_code == 200 and "<mark>" in page.text
     assert client.get("/api/search", params={"q": "السيول", "limit": 1, "offset": 1}).json()["offset"] == 1
+
+
+def test_server_serves_the_last_index_while_new_articles_wait_for_the_writer(tmp_path, demo_path):
+    """New articles stored by another process (import, crawl) are not indexed inside a request:
+    the server keeps the last index, shows the new article at once, and picks up the new index
+    once the writer has built it."""
+    from khabar.pipeline import build_indexes
+    from khabar.store import SQLiteStore
+
+    db = str(tmp_path / "live.db")
+    writer = SQLiteStore(db)
+    import_paths(writer, [demo_path])
+    build_indexes(writer, Settings(db=db))
+    with TestClient(create_app(Settings(db=db, refresh_seconds=0.0))) as c:
+        wire = c.get("/api/articles", params={"outlet": "wahanews"}).json()["articles"][0]["id"]
+        assert c.get(f"/api/articles/{wire}/related").status_code == 200
+        indexed = writer.get_meta("indexed_version")
+
+        late = tmp_path / "late.jsonl"
+        late.write_text(json.dumps({"url": "https://late.test/1", "source": "late", "published": "2026-03-03T10:00:00",
+                                    "title": "محطة التحلية الجديدة في الواحة تبدأ الضخ",
+                                    "content": "بدأت محطة تحلية المياه الجديدة في مدينة الواحة ضخ المياه المحلاة إلى الأحياء."},
+                                   ensure_ascii=False))
+        report = import_paths(writer, [late])  # stored, not yet indexed
+        new_id = report.new_ids[0]
+        assert c.get(f"/api/articles/{new_id}").status_code == 200
+        rel = c.get(f"/api/articles/{new_id}/related")
+        assert rel.status_code == 200 and rel.json()["similar"]  # ranked against the last index
+        assert writer.get_meta("indexed_version") == indexed  # the request built nothing
+
+        deleted = rel.json()["similar"][0]["url"]
+        writer.delete_article(deleted)  # gone from the data, still in the last index
+        rel = c.get(f"/api/articles/{new_id}/related")
+        assert rel.status_code == 200 and deleted not in [x["url"] for x in rel.json()["similar"]]
+
+        build_indexes(writer, Settings(db=db), new_ids=report.new_ids)  # the writer catches up
+        assert writer.get_meta("indexed_version") != indexed
+        assert c.get(f"/api/articles/{new_id}/related").status_code == 200
+    writer.close()

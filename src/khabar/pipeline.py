@@ -163,20 +163,27 @@ class Engine:
         return self.ranker.related(article_id, r.title_terms, r.body_terms, k or self.settings.related.k)
 
 
-def load_engine(store: Store, settings: Settings, use_dense: bool = True) -> Engine:
-    """Load (building first if stale) the lexical index, copies, stories and dense vectors."""
-    build_indexes(store, settings)
+def load_engine(store: Store, settings: Settings, use_dense: bool = True, build: bool = True) -> Engine:
+    """Load the lexical index, copies, stories and dense vectors.
+
+    ``build=True`` (CLI jobs) brings the indexes up to date first. ``build=False`` (the web
+    server) serves the last index built, even when new articles arrived since: the process
+    that wrote them (import, crawl) builds, and a request must not run a 30-second rebuild
+    beside it. Only a database never indexed at all is built here.
+    """
+    if build:
+        build_indexes(store, settings)
     blob = store.get_blob(LEXICAL_BLOB)
-    version = store.data_version()
-    if blob is None or blob[0] != version:
+    if blob is None or (build and blob[0] != store.data_version()):
         build_indexes(store, settings, force=True)
         blob = store.get_blob(LEXICAL_BLOB)
+    version = blob[0]
     lexical = LexicalIndex.from_bytes(blob[1])
     copy_group = {a: c for a, c, _, _ in store.copy_links()}
     story_of = dict(store.story_members())
     vectors, ann = None, None
     if use_dense:
-        vectors, ann = _load_dense(store, lexical)
+        vectors, ann = _load_dense(store, lexical, version, build)
     ranker = Ranker(lexical, settings.related, copy_group, story_of, vectors, ann)
     return Engine(store, settings, lexical, ranker, version)
 
@@ -195,14 +202,17 @@ def _row_vectors(store: Store, lexical: LexicalIndex) -> np.ndarray | None:
     return matrix
 
 
-def _load_dense(store: Store, lexical: LexicalIndex):
-    """Row-aligned vectors and the persisted ANN index (rebuilt here if it is stale)."""
+def _load_dense(store: Store, lexical: LexicalIndex, version: str, build: bool):
+    """Row-aligned vectors and the persisted ANN index of the same ``version`` as the lexical
+    index (rebuilt here when stale and ``build``; otherwise dense scores still apply to the
+    lexical candidates, without ANN candidates, until the builder catches up)."""
     matrix = _row_vectors(store, lexical)
     if matrix is None:
         return None, None
-    version = store.data_version()
     blob = store.get_blob(ANN_BLOB)
     if blob is None or blob[0] != version:
+        if not build:
+            return matrix, None
         blob = (version, build_ann(matrix))
         store.put_blob(ANN_BLOB, version, blob[1])
     return matrix, load_ann(blob[1])

@@ -50,6 +50,7 @@ class Settings:
     stories: StorySettings = field(default_factory=StorySettings)
     host: str = "127.0.0.1"
     port: int = 8000
+    refresh_seconds: float = 5.0  # how often the web server looks for new data and a newer index
 
     @classmethod
     def from_env(cls, db: str | None = None) -> "Settings":

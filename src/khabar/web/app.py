@@ -46,12 +46,13 @@ def create_app(settings: Settings) -> FastAPI:
     cache: dict = {}
 
     def refresh() -> None:
-        # The data version is checked at most every few seconds, not on every request;
-        # what depends on the data (the engine, outlet names) is dropped when it changes.
+        # The data and index versions are checked at most every few seconds, not on every
+        # request; what depends on them (the engine, outlet names) is dropped when either
+        # changes. New articles show at once; their related lists once the writer has indexed.
         now = time.monotonic()
-        if now - cache.get("checked", -1e9) > 5.0:
+        if now - cache.get("checked", -1e9) > settings.refresh_seconds:
             cache["checked"] = now
-            version = store.data_version()
+            version = (store.data_version(), store.get_meta("indexed_version"))
             if cache.get("version") != version:
                 cache.clear()
                 cache.update(checked=now, version=version)
@@ -59,7 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     def engine():
         refresh()
         if "engine" not in cache:
-            cache["engine"] = load_engine(store, settings)
+            cache["engine"] = load_engine(store, settings, build=False)  # never a rebuild inside a request
         return cache["engine"]
 
     def outlet_names() -> dict[str, str]:

@@ -57,10 +57,13 @@ def related_json(store, result) -> dict:
             c["score"] = round(score, 6)
         return c
 
+    # The index can be a little older than the data (the writer indexes after it stores):
+    # an article deleted since is left out rather than failing the page.
+    read_also = result.read_also if result.read_also and result.read_also.id in arts else None
     return {
         "article": card(result.article_id),
-        "read_also": card(result.read_also.id, result.read_also.score) if result.read_also else None,
-        "similar": [card(s.id, s.score) for s in result.similar],
+        "read_also": card(read_also.id, read_also.score) if read_also else None,
+        "similar": [card(s.id, s.score) for s in result.similar if s.id in arts],
         "also_reported_by": [card(c) for c in result.copies if c in arts],
     }
 
