@@ -40,6 +40,8 @@ class StorySettings:
     dense_threshold: float = 0.905  # e5 cosine (title + lead) for a same-event link (chosen on dev)
     dense_story_threshold: float = 0.9  # mean e5 cosine to the story's recent members (chosen on dev)
     dense_window_days: float = 3.0
+    dense_cohesion_margin: float = 0.0125  # a varied story asks its own cohesion less this (chosen on dev)
+    dense_story_floor: float = 0.88  # the story gate never goes below this mean cosine
 
 
 @dataclass(frozen=True)

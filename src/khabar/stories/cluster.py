@@ -101,7 +101,7 @@ def assign_stories(
                     tried.add(sid)
                     if dense is not None and has_vec[i]:
                         members = [m for m in state.members.get(sid, [])[-RECENT:] if has_vec[m]]
-                        if members and float(dense[ci, members].mean()) < settings.dense_story_threshold:
+                        if members and float(dense[ci, members].mean()) < _story_gate(vectors, members, settings):
                             continue
                     best_story = sid
                     break
@@ -110,6 +110,22 @@ def assign_stories(
                 state.next_id += 1
             _join(state, story_arr, times, i, best_story)
     return state
+
+
+def _story_gate(vectors: np.ndarray, members: list[int], settings: StorySettings) -> float:
+    """The mean cosine a newcomer needs to the story's recent members.
+
+    A story whose members vary among themselves (a 20-article running story: strikes, then
+    reactions, then casualties) asks no more of a newcomer than its members agree with each
+    other, less a margin; never below ``dense_story_floor``. A tight story keeps the full
+    ``dense_story_threshold``. Dev: 3 more same-event pairs joined, no new false pair.
+    """
+    if len(members) < 3:
+        return settings.dense_story_threshold
+    sims = vectors[members] @ vectors[members].T
+    n = len(members)
+    cohesion = float((sims.sum() - np.trace(sims)) / (n * (n - 1)))
+    return max(settings.dense_story_floor, min(settings.dense_story_threshold, cohesion - settings.dense_cohesion_margin))
 
 
 def _join(state: StoryState, story_arr: np.ndarray, times: np.ndarray, row: int, sid: int) -> None:
