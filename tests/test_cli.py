@@ -95,3 +95,18 @@ def test_unreachable_postgres_is_a_clear_error():
     for cmd in (["stats"], ["serve", "--port", "8793"]):
         r = runner.invoke(app, ["--db", "postgresql://127.0.0.1:1/khabar?connect_timeout=3", *cmd])
         assert r.exit_code == 1 and "cannot open PostgreSQL store" in r.output, r.output
+
+
+def test_embed_indexes_with_the_new_vectors(tmp_path, demo_path):
+    from khabar.pipeline import ANN_BLOB
+    from khabar.store import SQLiteStore
+
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    r = run("--db", db, "embed", "--limit", "6")
+    assert r.exit_code == 0 and "embedded 6 articles" in r.stdout
+    store = SQLiteStore(db)
+    assert store.get_meta("indexed_vectors") == "6"  # the build ran with the vectors
+    assert store.get_meta("indexed_version") == store.data_version()
+    assert store.get_blob(ANN_BLOB)[0] == store.data_version()
+    store.close()

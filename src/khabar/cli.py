@@ -308,7 +308,8 @@ def embed_cmd(
     limit: Optional[int] = typer.Option(None, "--limit", help="Embed at most this many articles"),
     batch: int = typer.Option(32, "--batch"),
 ) -> None:
-    """Compute missing dense vectors (resumable: each batch is committed)."""
+    """Compute missing dense vectors (resumable: each batch is committed), then index with them."""
+    from .pipeline import build_indexes
     from .rank.dense import embed_missing
 
     with open_store() as store:
@@ -317,6 +318,11 @@ def embed_cmd(
             n = embed_missing(store, batch=batch, limit=limit,
                               progress=lambda done, total: progress.update(task, completed=done, total=total))
         out.print(f"embedded {n} articles")
+        if n:
+            # Whoever writes indexes: stories re-cluster with the vectors and the ANN index is
+            # rebuilt here, so a running server switches to them instead of waiting for a crawl.
+            with console.status("indexing with the new vectors"):
+                build_indexes(store, state.settings)
 
 
 # --- evaluation ----------------------------------------------------------------------------------
