@@ -1,11 +1,13 @@
 """Stories: articles assigned to events in time order, as they arrive.
 
-Each article is compared with the stories still open (a member seen within
-``window_days``): it joins the story of its most similar member (TF-IDF cosine
-of body + title) when that similarity reaches ``join_threshold``, else it opens
-a new story. Copies
-always join their canonical's story. The same function serves a bulk import
-(sorted by time) and a handful of new arrivals.
+Each article is compared with the stories still open (a member seen within the
+window): it joins the story of its most similar member when that similarity
+reaches the link threshold, else it opens a new story. The similarity is e5
+cosine where both articles have vectors (``dense_threshold``), TF-IDF cosine of
+body + title otherwise (``join_threshold``); with vectors the story as a whole
+must also agree (``_story_gate``), so one borderline link cannot chain two events.
+Copies always join their canonical's story. The same function serves a bulk
+import (sorted by time) and a handful of new arrivals.
 """
 
 from __future__ import annotations
