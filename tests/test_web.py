@@ -51,9 +51,27 @@ def test_api_article_related_and_404(client):
 def test_search_spelling_variants(client, q, expected):
     r = client.get("/api/search", params={"q": q})
     assert r.status_code == 200
-    urls = [x["url"] for x in r.json()["results"]]
+    results = r.json()["results"]
+    urls = [x["url"] for x in results] + [c["url"] for x in results for c in x["also_reported_by"]]
     if expected:
         assert expected in urls
+
+
+def test_search_shows_copies_of_one_text_as_one_result(client):
+    wire = {"https://wahanews.example/news/5001", "https://alofoq.example/news/2101",
+            "https://nahar.example/news/3101", "https://sahel.example/news/4101"}
+    r = client.get("/api/search", params={"q": "محطة تحلية"}).json()
+    hits = [x for x in r["results"] if x["url"] in wire]
+    assert len(hits) == 1  # one result for the four outlets' wire story
+    assert {hits[0]["url"]} | {c["url"] for c in hits[0]["also_reported_by"]} == wire
+    assert r["total"] >= len(r["results"]) + 3  # total still counts the matching articles
+    # Pages count results: page 2 of size 1 starts where page 1 ended, with no repeated group.
+    first = client.get("/api/search", params={"q": "محطة تحلية", "limit": 1}).json()
+    second = client.get("/api/search", params={"q": "محطة تحلية", "limit": 1, "offset": 1}).json()
+    assert first["has_more"] and first["results"][0]["url"] == r["results"][0]["url"]
+    assert second["results"][0]["url"] == r["results"][1]["url"]
+    page = client.get("/search", params={"q": "محطة تحلية"})
+    assert page.status_code == 200 and "نشرته أيضاً" in page.text
 
 
 @pytest.mark.parametrize("q", ['"', "NEAR(a b)", "title:x", "*", "' OR 1=1 --", "a AND", "(((", "\x00"])

@@ -105,7 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
     def api_search(q: str = Query(..., min_length=1, max_length=500), outlet: Optional[str] = None,
                    since: Optional[datetime] = None, until: Optional[datetime] = None,
                    limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
-        return views.search_page(store, q, outlet, since, until, limit, offset)
+        return views.search_page(store, q, outlet, since, until, limit, offset, copies=engine().ranker)
 
     @app.get("/api/outlets")
     def api_outlets():
@@ -139,7 +139,8 @@ def create_app(settings: Settings) -> FastAPI:
     def search_html(request: Request, q: str = "", outlet: Optional[str] = None, since: str = "", until: str = "",
                     offset: int = Query(0, ge=0)):
         since_dt, until_dt = _date(since), _date(until)
-        data = views.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset) if q.strip() else None
+        data = (views.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset, copies=engine().ranker)
+                if q.strip() else None)
         return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, result=data,
                     outlets=store.outlets())
 

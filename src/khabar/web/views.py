@@ -82,23 +82,46 @@ def story_page(store, story_id: int) -> dict | None:
     return story
 
 
-def search_page(store, q: str, outlet, since, until, limit: int, offset: int) -> dict:
-    """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked."""
+def search_page(store, q: str, outlet, since, until, limit: int, offset: int, copies=None) -> dict:
+    """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked.
+
+    With ``copies`` (anything with ``group_of`` and ``copies_of``, e.g. the ranker), copies
+    of one text are one result: the best-ranked copy, with the others under
+    ``also_reported_by``, so five outlets' wire story does not fill a page. ``offset`` and
+    ``limit`` then count results, and ``total`` still counts matching articles.
+    """
     from ..text import analyze
 
     terms = analyze(q)
-    hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=limit, offset=offset)
+    # Collapsing needs the hits before this page too (a group's best copy may sit earlier).
+    want = offset + limit
+    fetch = want if copies is None else 4 * want + 20  # bounded by the matches themselves
+    hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0)
     if not hits and len(terms) > 1:
-        hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=limit, offset=offset,
+        hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
                                    match_all=False)
-    arts = store.get_articles([h.id for h in hits])
-    results = []
+    shown, seen = [], set()
     for h in hits:
+        group = copies.group_of(h.id) if copies is not None else h.id
+        if group not in seen:
+            seen.add(group)
+            shown.append(h)
+    page_hits = shown[offset:want]
+    others = {h.id: copies.copies_of(h.id) for h in page_hits} if copies is not None else {}
+    arts = store.get_articles([h.id for h in page_hits] + [c for ids in others.values() for c in ids])
+    results = []
+    for h in page_hits:
         card = article_card(arts[h.id])
         card["score"] = round(h.score, 4)
         card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, terms)
+        if copies is not None:
+            card["also_reported_by"] = [
+                {"id": c, "url": arts[c].url, "outlet": arts[c].outlet} for c in others[h.id] if c in arts
+            ]
         results.append(card)
-    return {"q": q, "terms": terms, "total": total, "results": results, "limit": limit, "offset": offset}
+    has_more = len(shown) > want or (len(hits) == fetch and fetch < total)
+    return {"q": q, "terms": terms, "total": total, "results": results, "limit": limit, "offset": offset,
+            "has_more": has_more}
 
 
 def matched_words(text: str, terms: list[str]) -> list[str]:
