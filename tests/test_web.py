@@ -92,6 +92,18 @@ def test_pages_are_rtl_and_escape_html(client):
     assert 'id="similar"' in page and "مقالات مشابهة" in page and 'id="also-reported"' in page
     story = client.get("/api/stories").json()["stories"][0]
     assert client.get(f"/stories/{story['id']}").status_code == 200
+    # The wire story's copies sit under its first article, not again as developments.
+    wire = client.get("/api/articles", params={"outlet": "wahanews"}).json()["articles"][0]
+    sid = next(s["id"] for s in client.get("/api/stories", params={"limit": 200}).json()["stories"]
+               if wire["id"] in client.get(f"/api/stories/{s['id']}").json()["article_ids"])
+    data = client.get(f"/api/stories/{sid}").json()
+    listed = [a["url"] for a in data["articles"]]
+    copies = {c["url"] for a in data["articles"] for c in a["also_reported_by"]}
+    assert len(data["article_ids"]) == len(listed) + len(copies)
+    assert {"https://alofoq.example/news/2101", "https://nahar.example/news/3101",
+            "https://sahel.example/news/4101"} <= copies | set(listed)
+    assert len({"https://alofoq.example/news/2101", "https://nahar.example/news/3101",
+                "https://sahel.example/news/4101", wire["url"]} & set(listed)) == 1
     assert client.get("/stories/999999").status_code == 404
     assert client.get("/outlets/alofoq").status_code == 200
 

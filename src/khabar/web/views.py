@@ -73,12 +73,27 @@ def article_list(store, outlet, since, until, limit: int, offset: int) -> dict:
     return {"articles": [article_card(a) for a in arts], "limit": limit, "offset": offset}
 
 
-def story_page(store, story_id: int) -> dict | None:
+def story_page(store, story_id: int, copies=None) -> dict | None:
+    """A story's articles in time order. With ``copies`` (see ``search_page``), a copy is listed
+    under the first article of its text ("also reported by"), not again as a development."""
     story = store.get_story(story_id)
     if story is None:
         return None
     arts = store.get_articles(story["article_ids"])
-    story["articles"] = [article_card(arts[i]) for i in story["article_ids"] if i in arts]
+    cards: list[dict] = []
+    by_group: dict[int, dict] = {}
+    for i in story["article_ids"]:
+        if i not in arts:
+            continue
+        group = copies.group_of(i) if copies is not None else i
+        if group in by_group:
+            by_group[group]["also_reported_by"].append({"id": i, "url": arts[i].url, "outlet": arts[i].outlet})
+            continue
+        card = article_card(arts[i])
+        card["also_reported_by"] = []
+        by_group[group] = card
+        cards.append(card)
+    story["articles"] = cards
     return story
 
 
