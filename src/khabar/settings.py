@@ -36,6 +36,7 @@ class DedupeSettings:
 @dataclass(frozen=True)
 class StorySettings:
     join_threshold: float = 0.3  # body+title TF-IDF cosine to a member (chosen on dev)
+    story_threshold: float = 0.25  # ... and mean TF-IDF cosine to the story's recent members (chosen on dev)
     window_days: float = 2.0  # a story with no new article for this long is closed
     dense_threshold: float = 0.905  # e5 cosine (title + lead) for a same-event link (chosen on dev)
     dense_story_threshold: float = 0.9  # mean e5 cosine to the story's recent members (chosen on dev)

@@ -56,6 +56,11 @@ def test_threshold_edges_for_joining(demo_store):
     assert len(set(together.story_of.values())) < len(rows)
     closed = assign_stories(lex, StorySettings(join_threshold=0.0, window_days=0.0))
     assert len(set(closed.story_of.values())) >= len(set(together.story_of.values()))
+    # The story gate: no story agrees with a newcomer beyond cosine 1, and at 0 it never refuses.
+    gated = assign_stories(lex, StorySettings(join_threshold=0.0, window_days=100, story_threshold=1.01))
+    assert len(set(gated.story_of.values())) == len(rows)
+    open_gate = assign_stories(lex, StorySettings(join_threshold=0.0, window_days=100, story_threshold=0.0))
+    assert len(set(open_gate.story_of.values())) <= len(set(together.story_of.values()))
 
 
 def test_deleted_article_leaves_its_story(demo_store, settings):

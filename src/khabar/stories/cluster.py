@@ -4,8 +4,9 @@ Each article is compared with the stories still open (a member seen within the
 window): it joins the story of its most similar member when that similarity
 reaches the link threshold, else it opens a new story. The similarity is e5
 cosine where both articles have vectors (``dense_threshold``), TF-IDF cosine of
-body + title otherwise (``join_threshold``); with vectors the story as a whole
-must also agree (``_story_gate``), so one borderline link cannot chain two events.
+body + title otherwise (``join_threshold``); the story as a whole must also agree
+(``_story_gate`` with vectors, ``story_threshold`` without), so one borderline link
+cannot chain two events.
 Copies always join their canonical's story. The same function serves a bulk
 import (sorted by time) and a handful of new arrivals.
 """
@@ -35,10 +36,13 @@ class StoryState:
     next_id: int = 1
 
 
-def similarity_matrix(index: LexicalIndex, rows: list[int], title_weight: float = 0.3) -> sparse.csr_matrix:
-    """Cosine similarities of ``rows`` to every indexed article (sparse, body + title blend)."""
-    body = index.vectors[rows] @ index.vectors.T
-    title = index.title_vectors[rows] @ index.title_vectors.T
+def similarity_matrix(index: LexicalIndex, rows: list[int], title_weight: float = 0.3,
+                      against: list[int] | None = None) -> sparse.csr_matrix:
+    """Cosine similarities of ``rows`` to every indexed article, or to the rows ``against``
+    (sparse, body + title blend)."""
+    others = slice(None) if against is None else against
+    body = index.vectors[rows] @ index.vectors[others].T
+    title = index.title_vectors[rows] @ index.title_vectors[others].T
     return ((1 - title_weight) * body + title_weight * title).tocsr()
 
 
@@ -105,6 +109,8 @@ def assign_stories(
                         members = [m for m in state.members.get(sid, [])[-RECENT:] if has_vec[m]]
                         if members and float(dense[ci, members].mean()) < _story_gate(vectors, members, settings):
                             continue
+                    elif _lexical_mean(index, i, state.members.get(sid, [])[-RECENT:]) < settings.story_threshold:
+                        continue  # lexically, too: a recurring genre (receptions, weather) must not chain for weeks
                     best_story = sid
                     break
             if not best_story:
@@ -112,6 +118,13 @@ def assign_stories(
                 state.next_id += 1
             _join(state, story_arr, times, i, best_story)
     return state
+
+
+def _lexical_mean(index: LexicalIndex, row: int, members: list[int]) -> float:
+    """Mean body + title TF-IDF cosine of ``row`` to ``members`` (1.0 for no members)."""
+    if not members:
+        return 1.0
+    return float(similarity_matrix(index, [row], against=members).toarray().mean())
 
 
 def _story_gate(vectors: np.ndarray, members: list[int], settings: StorySettings) -> float:
