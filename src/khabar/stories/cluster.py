@@ -110,7 +110,7 @@ def assign_stories(
                         if members and float(dense[ci, members].mean()) < _story_gate(vectors, members, settings):
                             continue
                     elif _lexical_mean(index, i, state.members.get(sid, [])[-RECENT:]) < settings.story_threshold:
-                        continue  # lexically, too: a recurring genre (receptions, weather) must not chain for weeks
+                        continue  # lexically, too: a recurring genre (receptions, weather) chains less
                     best_story = sid
                     break
             if not best_story:
