@@ -96,9 +96,9 @@ def assign_stories(
             ok = (story_arr[cols] > 0) & (cols != i) & (np.abs(times[cols] - times[i]) <= window)
             best_story = 0
             if ok.any():
-                # Link to the most similar member of a story that is still open; with vectors,
-                # the story as a whole must agree too (mean cosine to its recent members), so
-                # one borderline link cannot chain two events together.
+                # Link to the most similar member of a story that is still open; the story as a
+                # whole must agree too (mean e5 or TF-IDF cosine to its recent members), so one
+                # borderline link cannot chain two events together.
                 tried: set[int] = set()
                 for c in cols[ok][np.argsort(-vals[ok])]:
                     sid = int(story_arr[c])
