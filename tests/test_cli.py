@@ -110,3 +110,21 @@ def test_embed_indexes_with_the_new_vectors(tmp_path, demo_path):
     assert store.get_meta("indexed_version") == store.data_version()
     assert store.get_blob(ANN_BLOB)[0] == store.data_version()
     store.close()
+
+
+def test_text_output_is_literal_and_story_lines_carry_their_time(tmp_path):
+    """Titles from the wild carry "[...]" (and "[/...]"): printed as they are, never read as markup."""
+    f = tmp_path / "a.jsonl"
+    rec = lambda n, title: json.dumps({"url": f"https://x.test/{n}", "source": "x", "title": title,  # noqa: E731
+                                       "published": f"2026-03-0{n}T10:00:00",
+                                       "content": "محطة تحلية جديدة في الواحة تبدأ العمل هذا الأسبوع بطاقة كبيرة " * 3},
+                                      ensure_ascii=False)
+    f.write_text(rec(1, "[عاجل] محطة تحلية [/b] جديدة") + "\n" + rec(2, "محطة تحلية [bold]جديدة[/bold]") + "\n")
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(f)).exit_code == 0
+    r = run("--db", db, "related", "https://x.test/1")
+    assert r.exit_code == 0 and "[عاجل] محطة تحلية [/b] جديدة" in r.stdout
+    assert "[bold]جديدة[/bold]" in r.stdout
+    story = json.loads(run("--db", db, "stories", "--format", "jsonl").stdout.splitlines()[0])["story"]
+    r = run("--db", db, "story", str(story))
+    assert r.exit_code == 0 and "2026-03-01T10:00" in r.stdout

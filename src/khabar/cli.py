@@ -9,6 +9,8 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -16,7 +18,9 @@ from .settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Khabar: Arabic-first news aggregation.")
 console = Console(stderr=True)
-out = Console(highlight=False, soft_wrap=True)
+# Output is literal: titles and URLs from the wild carry "[...]", which rich would read as markup
+# (and drop, or fail on). Emphasis goes through Text styles; stderr messages escape their data.
+out = Console(highlight=False, soft_wrap=True, markup=False)
 
 
 class State:
@@ -39,7 +43,7 @@ def open_store():
     try:
         return _open(state.settings.db)
     except StoreUnavailable as e:
-        console.print(f"[red]error:[/] {e}")
+        console.print("[red]error:[/]", escape(f"{e}"))
         raise typer.Exit(1)
 
 
@@ -49,7 +53,7 @@ def _require_article(store, url: str) -> int:
 
     aid = article_id_for_url(store, url)
     if aid is None:
-        console.print(f"[red]error:[/] no article with URL {url}")
+        console.print("[red]error:[/]", escape(f"no article with URL {url}"))
         raise typer.Exit(1)
     return aid
 
@@ -70,7 +74,7 @@ def clean_cmd(
     try:
         text = file.read_bytes().decode("utf-8", errors="replace")
     except OSError as exc:
-        console.print(f"[red]error:[/] {file}: {exc.strerror}")
+        console.print("[red]error:[/]", escape(f"{file}: {exc.strerror}"))
         raise typer.Exit(2)
     page = clean_page(text)
     if as_json:
@@ -126,7 +130,7 @@ def _print_import_report(data: dict) -> None:
     for reason, n in sorted(data["skipped"].items(), key=lambda kv: -kv[1]):
         out.print(f"skipped {n}: {reason}")
     for err in data["errors"]:
-        console.print(f"[red]error:[/] {err}")
+        console.print("[red]error:[/]", escape(f"{err}"))
 
 
 def _progress() -> Progress:
@@ -163,7 +167,7 @@ def show_cmd(url: str = typer.Argument(...), as_json: bool = typer.Option(False,
         if as_json:
             _print_json(article_json(article))
             return
-        out.print(f"[bold]{article.title}[/]\n{article.outlet} · {article.time or ''}\n{article.url}\n")
+        out.print(Text.assemble((article.title, "bold"), f"\n{article.outlet} · {article.time or ''}\n{article.url}\n"))
         for p in article.body:
             out.print(("## " if p in article.subheadings else "") + p)
         if article.source_attribution:
@@ -230,7 +234,7 @@ def story_cmd(story_id: int = typer.Argument(...), as_json: bool = typer.Option(
     with open_store() as store:
         story = store.get_story(story_id)
         if story is None:
-            console.print(f"[red]error:[/] no story {story_id}")
+            console.print("[red]error:[/]", escape(f"no story {story_id}"))
             raise typer.Exit(1)
         arts = store.get_articles(story["article_ids"])
         if as_json:
@@ -239,10 +243,12 @@ def story_cmd(story_id: int = typer.Argument(...), as_json: bool = typer.Option(
             story["articles"] = [article_card(arts[i]) for i in story["article_ids"]]
             _print_json(story)
             return
-        out.print(f"[bold]{story['label']}[/]  ({story['article_count']} articles, {story['outlet_count']} outlets)")
+        out.print(Text.assemble((story["label"], "bold"),
+                                f"  ({story['article_count']} articles, {story['outlet_count']} outlets)"))
         for i in story["article_ids"]:
             a = arts[i]
-            out.print(f"{a.time or '':19}  {a.outlet:12}  {a.title}  {a.url}")
+            when = a.time.isoformat(timespec="minutes") if a.time else ""
+            out.print(f"{when:16}  {a.outlet:12}  {a.title}  {a.url}")
 
 
 # --- related ----------------------------------------------------------------------------------
@@ -278,7 +284,7 @@ def related_cmd(
                 else:
                     sys.stdout.write(json.dumps(related_json(store, result), ensure_ascii=False) + "\n")
             if missing:
-                console.print(f"[yellow]warning:[/] {missing} query URL(s) not in the database")
+                console.print("[yellow]warning:[/]", escape(f"{missing} query URL(s) not in the database"))
             return
         if not url:
             console.print("[red]error:[/] give an article URL or --queries FILE")
@@ -289,18 +295,20 @@ def related_cmd(
             _print_json(data)
             return
         art = data["article"]
-        out.print(f"[bold]{art['title']}[/]  ({art['outlet']}, {art['time']})")
+        outlet_names = {o["key"]: o["name"] for o in store.outlets()}
+        name = lambda key: outlet_names.get(key) or key  # noqa: E731
+        out.print(Text.assemble((art["title"], "bold"), f"  ({name(art['outlet'])}, {art['time']})"))
         if data["also_reported_by"]:
-            names = "، ".join(sorted({c["outlet"] for c in data["also_reported_by"]}))
+            names = "، ".join(sorted({name(c["outlet"]) for c in data["also_reported_by"]}))
             out.print(f"also reported by: {names}")
             for c in data["also_reported_by"]:
-                out.print(f"   = {c['outlet']}: {c['title']}  {c['url']}")
+                out.print(f"   = {name(c['outlet'])}: {c['title']}  {c['url']}")
         if data["read_also"]:
             ra = data["read_also"]
-            out.print(f"\nإقرأ أيضاً (read also): {ra['title']}  [{ra['outlet']}]  {ra['url']}")
+            out.print(f"\nإقرأ أيضاً (read also): {ra['title']}  ({name(ra['outlet'])}, {ra['time']})  {ra['url']}")
         out.print("\nمقالات مشابهة (similar):")
         for n, s in enumerate(data["similar"], start=1):
-            out.print(f"{n:2}. {s['title']}  [{s['outlet']}, {s['time']}]  {s['url']}")
+            out.print(f"{n:2}. {s['title']}  ({name(s['outlet'])}, {s['time']})  {s['url']}")
 
 
 @app.command("embed")
@@ -425,10 +433,10 @@ def eval_gate_cmd(
         for r in rows:
             table.add_row(f"{r.section} {r.metric}", f"{r.baseline:.4f}", f"{r.measured:.4f}",
                           "not fall" if r.direction == "up" else "not rise",
-                          "[green]ok[/]" if r.ok else "[red]REGRESSED[/]")
+                          Text("ok", "green") if r.ok else Text("REGRESSED", "bold red"))
         out.print(table)
     if failed:
-        console.print(f"[red]quality gate failed:[/] {', '.join(f'{r.section} {r.metric}' for r in failed)}")
+        console.print("[red]quality gate failed:[/]", escape(", ".join(f"{r.section} {r.metric}" for r in failed)))
         raise typer.Exit(1)
 
 
@@ -485,7 +493,7 @@ def _serve(db: str, host: str, port: int) -> None:
     try:
         web_app = create_app(Settings(db=db))
     except StoreUnavailable as e:
-        console.print(f"[red]error:[/] {e}")
+        console.print("[red]error:[/]", escape(f"{e}"))
         raise typer.Exit(1)
     out.print(f"serving http://{host}:{port}/  (Ctrl-C to stop)")
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
@@ -519,7 +527,7 @@ def sources_add(
     try:
         url = canonical_url(url)
     except InvalidURL as exc:
-        console.print(f"[red]error:[/] {exc}")
+        console.print("[red]error:[/]", escape(f"{exc}"))
         raise typer.Exit(2)
     with open_store() as store:
         src = store.add_source(Source(url=url, name=name or url, kind=kind, allow_private=allow_private))
@@ -547,7 +555,7 @@ def _set_enabled(source_id: int, enabled: bool) -> None:
     with open_store() as store:
         match = [s for s in store.list_sources() if s.id == source_id]
         if not match:
-            console.print(f"[red]error:[/] no source {source_id}")
+            console.print("[red]error:[/]", escape(f"no source {source_id}"))
             raise typer.Exit(1)
         match[0].enabled = enabled
         store.update_source(match[0])
