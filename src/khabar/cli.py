@@ -106,7 +106,7 @@ def import_cmd(
             task = progress.add_task("import", total=None)
 
             def on_progress(name: str, done: int, total: int) -> None:
-                progress.update(task, description=f"import {name}", completed=done, total=total)
+                progress.update(task, description=escape(f"import {name}"), completed=done, total=total)
 
             report = import_paths(store, paths, progress=on_progress)
         if report.new and not no_index:
