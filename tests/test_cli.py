@@ -38,6 +38,9 @@ def test_import_stats_related_dups_stories(tmp_path, demo_path):
     r = run("--db", db, "related", "--queries", str(q), "--k", "10", "--format", "trec")
     lines = r.stdout.strip().splitlines()
     assert lines and all(re.fullmatch(r"\S+ Q0 \S+ \d+ -?\d+\.\d+ khabar", line) for line in lines)
+    for query in {line.split()[0] for line in lines}:  # trec_eval orders by score: it must fall with rank
+        scores = [float(line.split()[4]) for line in lines if line.split()[0] == query]
+        assert all(a > b for a, b in zip(scores, scores[1:]))
     assert not any(line.split()[2] in ("https://alofoq.example/news/2101", "https://sahel.example/news/4101")
                    for line in lines if line.startswith("https://wahanews"))
 

@@ -279,8 +279,9 @@ def related_cmd(
                 result = engine.related(aid, k)
                 urls_of = store.get_articles([s.id for s in result.similar])
                 if fmt == "trec":
-                    for rank, s in enumerate(result.similar, start=1):
-                        sys.stdout.write(f"{q} Q0 {urls_of[s.id].url} {rank} {s.score:.6f} khabar\n")
+                    ranked = _trec_scores([(urls_of[s.id].url, s.score) for s in result.similar])
+                    for rank, (doc, score) in enumerate(ranked, start=1):
+                        sys.stdout.write(f"{q} Q0 {doc} {rank} {score:.6f} khabar\n")
                 else:
                     sys.stdout.write(json.dumps(related_json(store, result), ensure_ascii=False) + "\n")
             if missing:
@@ -309,6 +310,21 @@ def related_cmd(
         out.print("\nمقالات مشابهة (similar):")
         for n, s in enumerate(data["similar"], start=1):
             out.print(f"{n:2}. {s['title']}  ({name(s['outlet'])}, {s['time']})  {s['url']}")
+
+
+def _trec_scores(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Scores that fall strictly with rank. Diversification can list an item above a slightly
+    higher-scored one, and trec_eval orders a run by score, not by the rank column: so the
+    printed score is capped just below the one before, keeping the list's order either way."""
+    out_rows: list[tuple[str, float]] = []
+    previous = None
+    for doc, score in ranked:
+        score = round(score, 6)
+        if previous is not None and score >= previous:
+            score = round(previous - 1e-6, 6)
+        out_rows.append((doc, score))
+        previous = score
+    return out_rows
 
 
 @app.command("embed")
