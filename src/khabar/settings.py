@@ -31,6 +31,7 @@ class DedupeSettings:
     shingle_words: int = 3  # word 3-shingles of the normalized body (chosen on dev)
     threshold: float = 0.48  # shingle containment at which two bodies are copies (chosen on dev)
     min_body_words: int = 20  # fewer distinct shingles than this: never a copy (boilerplate)
+    member_floor: float = 0.2  # every pair in a copy group shares at least this containment
 
 
 @dataclass(frozen=True)

@@ -67,3 +67,28 @@ def test_incremental_arrival_matches_bulk():
     later = find_copy_links(idx, s, existing={a: c for a, c, _, _ in first}, only_rows=[2])
     assert first + later == bulk == [(3, 1, bulk[0][2], "near")]
     assert np.isclose(bulk[0][2], 1.0, atol=0.1)
+
+
+def test_copies_of_two_halves_of_a_digest_are_not_one_group():
+    """A digest strings two press releases together; each release is copied by another outlet.
+    Both copies copy the digest, yet share nothing with each other: they must not be one group."""
+    s = DedupeSettings(min_body_words=5)
+    first, second = WORDS, _other(7)
+    rows = [_row(1, first + second), _row(2, first, day=2), _row(3, second, day=3), _row(4, first[:-2], day=4)]
+    links = {a: c for a, c, _, _ in find_copy_links(build_shingles(rows, s), s)}
+    assert links[2] == 1 and links[4] == 1  # copies of the first half join the digest's group
+    assert links.get(3) != 1  # the copy of the second half shares nothing with them
+    # Without the member check, the digest would bridge them.
+    loose = DedupeSettings(min_body_words=5, member_floor=0.0)
+    assert {a: c for a, c, _, _ in find_copy_links(build_shingles(rows, loose), loose)}[3] == 1
+
+
+def test_member_check_survives_incremental_arrival():
+    s = DedupeSettings(min_body_words=5)
+    first, second = WORDS, _other(7)
+    rows = [_row(1, first + second), _row(2, first, day=2), _row(3, second, day=3)]
+    idx = build_shingles(rows, s)
+    existing = {a: c for a, c, _, _ in find_copy_links(idx, s, only_rows=[0, 1])}
+    assert existing == {2: 1}
+    added = find_copy_links(idx, s, existing=existing, only_rows=[2])
+    assert all(a != 3 or c != 1 for a, c, _, _ in added)

@@ -33,6 +33,7 @@ from ..text import tokenize
 __all__ = ["ShingleIndex", "build_shingles", "find_copy_links", "containment"]
 
 MAX_DF = 400
+MEMBERS_CHECKED = 10  # a newcomer is checked against this many of a group's latest members
 CANDIDATE_FRACTION = 0.5  # bound on low-df overlap before the exact check
 _P1, _P2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
 
@@ -113,6 +114,10 @@ def find_copy_links(
             first_by_hash.setdefault(index.hash_key[i], i)
     mat = index.matrix
     row_of = {int(a): r for r, a in enumerate(index.ids)}
+    members: dict[int, list[int]] = {}  # canonical row → member rows, in time order
+    for aid, root in sorted(canonical.items(), key=lambda x: row_of.get(x[0], -1)):
+        if aid in row_of and root in row_of:
+            members.setdefault(row_of[root], []).append(row_of[aid])
     mat_t = mat.T.tocsr() if mat.shape[1] else None
     block = 1024
     rows = list(rows)
@@ -126,6 +131,7 @@ def find_copy_links(
             first = first_by_hash.get(index.hash_key[i])
             if first is not None and first < i:
                 links.append(_link(canonical, aid, int(index.ids[first]), 1.0, "exact"))
+                members.setdefault(row_of[links[-1][1]], []).append(i)
                 continue
             if overlap is None:
                 continue
@@ -142,13 +148,23 @@ def find_copy_links(
             for j in maybe[np.argsort(maybe)]:
                 root_row = row_of[canonical.get(int(index.ids[j]), int(index.ids[j]))]
                 # Star groups: an article joins a group only if it copies the group's
-                # canonical itself, so template-alike articles do not chain together.
+                # canonical itself, so template-alike articles do not chain together...
                 score = containment(index.hashes[i], index.hashes[root_row])
-                if score >= settings.threshold and score > best_score:
+                if score >= settings.threshold and score > best_score and _agrees_with_members(
+                    index, i, members.get(root_row, []), settings.member_floor
+                ):
                     best_root, best_score = root_row, score
             if best_root is not None:
                 links.append(_link(canonical, aid, int(index.ids[best_root]), best_score, "near"))
+                members.setdefault(best_root, []).append(i)
     return links
+
+
+def _agrees_with_members(index: ShingleIndex, row: int, members: list[int], floor: float) -> bool:
+    """...and shares at least ``floor`` with the group's latest members too. A digest that
+    strings two press releases together is the canonical of copies of either: without this,
+    the copies of one release and of the other became one group (pairs sharing nothing)."""
+    return all(containment(index.hashes[row], index.hashes[m]) >= floor for m in members[-MEMBERS_CHECKED:])
 
 
 def _link(canonical: dict[int, int], aid: int, other: int, score: float, kind: str):
