@@ -264,7 +264,7 @@ def related_cmd(
     """Read-also pick, similar articles and copies ("also reported by") for an article."""
     from .eval.report import article_id_for_url
     from .pipeline import load_engine
-    from .web.views import related_json
+    from .web.views import outlet_names, related_json
 
     with open_store() as store:
         engine = load_engine(store, state.settings, use_dense=not no_dense)
@@ -296,8 +296,8 @@ def related_cmd(
             _print_json(data)
             return
         art = data["article"]
-        outlet_names = {o["key"]: o["name"] for o in store.outlets()}
-        name = lambda key: outlet_names.get(key) or key  # noqa: E731
+        names_of = outlet_names(store)
+        name = lambda key: names_of.get(key) or key  # noqa: E731
         out.print(Text.assemble((art["title"], "bold"), f"  ({name(art['outlet'])}, {art['time']})"))
         if data["also_reported_by"]:
             names = "، ".join(sorted({name(c["outlet"]) for c in data["also_reported_by"]}))

@@ -66,7 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
     def outlet_names() -> dict[str, str]:
         refresh()
         if "names" not in cache:
-            cache["names"] = {o["key"]: o["name"] for o in store.outlets()}
+            cache["names"] = views.outlet_names(store)
         return cache["names"]
 
     def article_or_404(article_id: int):

@@ -73,8 +73,18 @@ def article_list(store, outlet, since, until, limit: int, offset: int) -> dict:
     return {"articles": [article_card(a) for a in arts], "limit": limit, "offset": offset}
 
 
-def story_page(store, story_id: int, copies=None) -> dict | None:
-    """A story's articles in time order. With ``copies`` (see ``search_page``), a copy is listed
+def copy_ref(article: Article) -> dict:
+    """One "also reported by" entry: enough to link the copy and name its outlet."""
+    return {"id": article.id, "url": article.url, "outlet": article.outlet}
+
+
+def outlet_names(store) -> dict[str, str]:
+    """Outlet key → display name, for pages and the CLI."""
+    return {o["key"]: o["name"] for o in store.outlets()}
+
+
+def story_page(store, story_id: int, copies) -> dict | None:
+    """A story's articles in time order; a copy (``copies``: see ``search_page``) is listed
     under the first article of its text ("also reported by"), not again as a development."""
     story = store.get_story(story_id)
     if story is None:
@@ -85,9 +95,9 @@ def story_page(store, story_id: int, copies=None) -> dict | None:
     for i in story["article_ids"]:
         if i not in arts:
             continue
-        group = copies.group_of(i) if copies is not None else i
+        group = copies.group_of(i)
         if group in by_group:
-            by_group[group]["also_reported_by"].append({"id": i, "url": arts[i].url, "outlet": arts[i].outlet})
+            by_group[group]["also_reported_by"].append(copy_ref(arts[i]))
             continue
         card = article_card(arts[i])
         card["also_reported_by"] = []
@@ -97,42 +107,39 @@ def story_page(store, story_id: int, copies=None) -> dict | None:
     return story
 
 
-def search_page(store, q: str, outlet, since, until, limit: int, offset: int, copies=None) -> dict:
+def search_page(store, q: str, outlet, since, until, limit: int, offset: int, copies) -> dict:
     """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked.
 
-    With ``copies`` (anything with ``group_of`` and ``copies_of``, e.g. the ranker), copies
-    of one text are one result: the best-ranked copy, with the others under
+    Copies of one text are one result (``copies``: anything with ``group_of`` and
+    ``copies_of``, e.g. the ranker): the best-ranked copy, with the others under
     ``also_reported_by``, so five outlets' wire story does not fill a page. ``offset`` and
-    ``limit`` then count results, and ``total`` still counts matching articles.
+    ``limit`` count results; ``total`` counts matching articles.
     """
     from ..text import analyze
 
     terms = analyze(q)
     # Collapsing needs the hits before this page too (a group's best copy may sit earlier).
     want = offset + limit
-    fetch = want if copies is None else 4 * want + 20  # bounded by the matches themselves
+    fetch = 4 * want + 20  # bounded by the matches themselves
     hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0)
     if not hits and len(terms) > 1:
         hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
                                    match_all=False)
     shown, seen = [], set()
     for h in hits:
-        group = copies.group_of(h.id) if copies is not None else h.id
+        group = copies.group_of(h.id)
         if group not in seen:
             seen.add(group)
             shown.append(h)
     page_hits = shown[offset:want]
-    others = {h.id: copies.copies_of(h.id) for h in page_hits} if copies is not None else {}
+    others = {h.id: copies.copies_of(h.id) for h in page_hits}
     arts = store.get_articles([h.id for h in page_hits] + [c for ids in others.values() for c in ids])
     results = []
     for h in page_hits:
         card = article_card(arts[h.id])
         card["score"] = round(h.score, 4)
         card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, terms)
-        if copies is not None:
-            card["also_reported_by"] = [
-                {"id": c, "url": arts[c].url, "outlet": arts[c].outlet} for c in others[h.id] if c in arts
-            ]
+        card["also_reported_by"] = [copy_ref(arts[c]) for c in others[h.id] if c in arts]
         results.append(card)
     has_more = len(shown) > want or (len(hits) == fetch and fetch < total)
     return {"q": q, "terms": terms, "total": total, "results": results, "limit": limit, "offset": offset,
