@@ -37,13 +37,18 @@ def _main(
     state.settings = Settings.from_env(db)
 
 
+def _error(message: str, label: str = "error", style: str = "red") -> None:
+    """One line on stderr; the message is data (paths, URLs, titles), never markup."""
+    console.print(f"[{style}]{label}:[/]", escape(message))
+
+
 def open_store():
     from .store import StoreUnavailable, open_store as _open
 
     try:
         return _open(state.settings.db)
     except StoreUnavailable as e:
-        console.print("[red]error:[/]", escape(f"{e}"))
+        _error(str(e))
         raise typer.Exit(1)
 
 
@@ -53,7 +58,7 @@ def _require_article(store, url: str) -> int:
 
     aid = article_id_for_url(store, url)
     if aid is None:
-        console.print("[red]error:[/]", escape(f"no article with URL {url}"))
+        _error(f"no article with URL {url}")
         raise typer.Exit(1)
     return aid
 
@@ -74,7 +79,7 @@ def clean_cmd(
     try:
         text = file.read_bytes().decode("utf-8", errors="replace")
     except OSError as exc:
-        console.print("[red]error:[/]", escape(f"{file}: {exc.strerror}"))
+        _error(f"{file}: {exc.strerror}")
         raise typer.Exit(2)
     page = clean_page(text)
     if as_json:
@@ -130,7 +135,7 @@ def _print_import_report(data: dict) -> None:
     for reason, n in sorted(data["skipped"].items(), key=lambda kv: -kv[1]):
         out.print(f"skipped {n}: {reason}")
     for err in data["errors"]:
-        console.print("[red]error:[/]", escape(f"{err}"))
+        _error(str(err))
 
 
 def _progress() -> Progress:
@@ -198,7 +203,7 @@ def dups_cmd(fmt: str = typer.Option("tsv", "--format", help="tsv: url_a<TAB>url
     from .pipeline import build_indexes, copy_pairs
 
     if fmt != "tsv":
-        console.print("[red]error:[/] --format must be tsv")
+        _error("--format must be tsv")
         raise typer.Exit(2)
     with open_store() as store:
         build_indexes(store, state.settings)
@@ -234,7 +239,7 @@ def story_cmd(story_id: int = typer.Argument(...), as_json: bool = typer.Option(
     with open_store() as store:
         story = store.get_story(story_id)
         if story is None:
-            console.print("[red]error:[/]", escape(f"no story {story_id}"))
+            _error(f"no story {story_id}")
             raise typer.Exit(1)
         arts = store.get_articles(story["article_ids"])
         if as_json:
@@ -285,10 +290,10 @@ def related_cmd(
                 else:
                     sys.stdout.write(json.dumps(related_json(store, result), ensure_ascii=False) + "\n")
             if missing:
-                console.print("[yellow]warning:[/]", escape(f"{missing} query URL(s) not in the database"))
+                _error(f"{missing} query URL(s) not in the database", label="warning", style="yellow")
             return
         if not url:
-            console.print("[red]error:[/] give an article URL or --queries FILE")
+            _error("give an article URL or --queries FILE")
             raise typer.Exit(2)
         aid = _require_article(store, url)
         data = related_json(store, engine.related(aid, k))
@@ -452,7 +457,7 @@ def eval_gate_cmd(
                           Text("ok", "green") if r.ok else Text("REGRESSED", "bold red"))
         out.print(table)
     if failed:
-        console.print("[red]quality gate failed:[/]", escape(", ".join(f"{r.section} {r.metric}" for r in failed)))
+        _error(", ".join(f"{r.section} {r.metric}" for r in failed), label="quality gate failed")
         raise typer.Exit(1)
 
 
@@ -509,7 +514,7 @@ def _serve(db: str, host: str, port: int) -> None:
     try:
         web_app = create_app(Settings(db=db))
     except StoreUnavailable as e:
-        console.print("[red]error:[/]", escape(f"{e}"))
+        _error(str(e))
         raise typer.Exit(1)
     out.print(f"serving http://{host}:{port}/  (Ctrl-C to stop)")
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
@@ -538,12 +543,12 @@ def sources_add(
     from .models import Source
 
     if kind not in ("feed", "page", "sitemap"):
-        console.print("[red]error:[/] --kind must be feed, page or sitemap")
+        _error("--kind must be feed, page or sitemap")
         raise typer.Exit(2)
     try:
         url = canonical_url(url)
     except InvalidURL as exc:
-        console.print("[red]error:[/]", escape(f"{exc}"))
+        _error(str(exc))
         raise typer.Exit(2)
     with open_store() as store:
         src = store.add_source(Source(url=url, name=name or url, kind=kind, allow_private=allow_private))
@@ -571,7 +576,7 @@ def _set_enabled(source_id: int, enabled: bool) -> None:
     with open_store() as store:
         match = [s for s in store.list_sources() if s.id == source_id]
         if not match:
-            console.print("[red]error:[/]", escape(f"no source {source_id}"))
+            _error(f"no source {source_id}")
             raise typer.Exit(1)
         match[0].enabled = enabled
         store.update_source(match[0])
