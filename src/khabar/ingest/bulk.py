@@ -136,11 +136,7 @@ def read_records(path: Path, options: ImportOptions) -> list:
                 if not members:
                     raise ImportFileError(f"{name}: zip holds no .json or .jsonl file")
                 for member in members:
-                    text = _decode(zf.read(member))
-                    if member.lower().endswith(".jsonl"):
-                        records.extend(_parse_jsonl(text))
-                    else:
-                        records.extend(_parse_array(text, f"{name}:{member}"))
+                    records.extend(_member_records(f"{name}:{member}", _decode(zf.read(member))))
             return records
         data = path.read_bytes()
         if suffix == ".jsonl":
@@ -152,6 +148,14 @@ def read_records(path: Path, options: ImportOptions) -> list:
         raise _salvaged(path, name, exc) from None
     except OSError as exc:
         raise ImportFileError(f"{name}: cannot read ({exc})") from None
+
+
+def _member_records(where: str, text: str, complete: bool = True) -> list:
+    """The records of one zip member (``where`` = file:member), JSONL or a JSON array; of a
+    member the cut went through, only the records that ended before it."""
+    if where.lower().endswith(".jsonl"):
+        return _parse_jsonl(text if complete else salvage_jsonl(text))
+    return _parse_array(text, where) if complete else salvage_json_array(text)
 
 
 class TruncatedZip(ImportFileError):
@@ -169,16 +173,10 @@ def _salvaged(path: Path, name: str, exc: Exception) -> TruncatedZip:
     for member in salvage_zip(path.read_bytes()):
         if not member.name.lower().endswith((".json", ".jsonl")):
             continue
-        text = _decode(member.data)
-        if member.name.lower().endswith(".jsonl"):
-            records.extend(_parse_jsonl(text if member.complete else salvage_jsonl(text)))
-        elif member.complete:
-            try:
-                records.extend(_parse_array(text, f"{name}:{member.name}"))
-            except ImportFileError:
-                records.extend(salvage_json_array(text))
-        else:
-            records.extend(salvage_json_array(text))
+        try:
+            records.extend(_member_records(f"{name}:{member.name}", _decode(member.data), member.complete))
+        except ImportFileError:
+            records.extend(salvage_json_array(_decode(member.data)))  # whole but damaged: its whole records
         if member.complete:
             whole += 1
         else:
