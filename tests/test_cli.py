@@ -131,3 +131,14 @@ def test_text_output_is_literal_and_story_lines_carry_their_time(tmp_path):
     story = json.loads(run("--db", db, "stories", "--format", "jsonl").stdout.splitlines()[0])["story"]
     r = run("--db", db, "story", str(story))
     assert r.exit_code == 0 and "2026-03-01T10:00" in r.stdout
+
+
+def test_an_error_message_is_one_line_however_long(tmp_path):
+    # Scripts grep stderr: rich would wrap a long message at the terminal width.
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    bad = deep / "cut.json"
+    bad.write_text('[{"url": "https://x.example/1", "title": "t", "content": "نص"}, {"url": "ht', encoding="utf-8")
+    r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "import", str(bad)])
+    errors = [line for line in r.output.splitlines() if line.startswith("error:")]
+    assert r.exit_code == 1 and len(errors) == 1 and str(bad) in errors[0] and "salvaged the 1 whole records" in errors[0]

@@ -39,7 +39,7 @@ def _main(
 
 def _error(message: str, label: str = "error", style: str = "red") -> None:
     """One line on stderr; the message is data (paths, URLs, titles), never markup."""
-    console.print(f"[{style}]{label}:[/]", escape(message))
+    console.print(f"[{style}]{label}:[/]", escape(message), soft_wrap=True)
 
 
 def open_store():

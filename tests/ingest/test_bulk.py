@@ -108,6 +108,19 @@ def test_non_json_file_is_an_error(store, tmp_path):
     assert store.stats()["articles"] == 0
 
 
+def test_a_cut_json_array_keeps_its_whole_records_and_the_complete_file_adds_the_rest(store, tmp_path):
+    text = json.dumps([_rec(i) for i in range(30)], ensure_ascii=False)
+    cut = tmp_path / "day.json"
+    cut.write_text(text[: len(text) * 2 // 3], encoding="utf-8")
+    report = import_paths(store, [cut])
+    kept = store.stats()["articles"]
+    assert len(report.errors) == 1 and "day.json" in report.errors[0] and "salvaged" in report.errors[0]
+    assert 0 < kept < 30 and report.new == kept
+    cut.write_text(text, encoding="utf-8")
+    again = import_paths(store, [cut])
+    assert not again.errors and again.new == 30 - kept and store.stats()["articles"] == 30
+
+
 def test_exact_duplicates_are_counted_and_cleaner_runs(store, tmp_path):
     body = "أعلنت الوزارة اليوم خطة جديدة للطرق.\nالمصدر: واس\nاقرأ أيضاً:\nعنوان آخر\nنص آخر."
     f = tmp_path / "d.json"

@@ -1,8 +1,8 @@
 """Bulk import: SaudiNewsNet zips, JSON arrays and JSONL files.
 
 The recipe (``import_paths``): expand paths → for each file, read *all* its records
-first (a corrupt file fails before anything is written; a truncated zip yields
-the whole records it still holds, see ``salvage``) → turn each record into
+first (a file with nothing readable fails before anything is written; a truncated
+zip or JSON array yields the whole records it still holds, see ``salvage``) → turn each record into
 an Article (cleaner + analysis), counting the bad ones with their reason → store
 the file's articles in one transaction (idempotent on URL, tombstones respected).
 """
@@ -96,7 +96,7 @@ def _parse_array(text: str, name: str) -> list:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFileError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise ImportFileError(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
     if not isinstance(data, list):
@@ -141,7 +141,7 @@ def read_records(path: Path, options: ImportOptions) -> list:
         data = path.read_bytes()
         if suffix == ".jsonl":
             return _parse_jsonl(_decode(data))
-        return _parse_array(_decode(data), name)
+        return _read_array_file(_decode(data), name)
     except ImportFileError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
@@ -158,15 +158,28 @@ def _member_records(where: str, text: str, complete: bool = True) -> list:
     return _parse_array(text, where) if complete else salvage_json_array(text)
 
 
-class TruncatedZip(ImportFileError):
-    """A zip that cannot be read whole; ``records`` holds what could be salvaged from it."""
+def _read_array_file(text: str, name: str) -> list:
+    """A JSON array file; one cut off (an interrupted download or copy) or broken mid-way
+    keeps the whole records before the break, like a truncated zip does."""
+    try:
+        return _parse_array(text, name)
+    except ImportFileError as exc:
+        records = salvage_json_array(text)
+        if not records:
+            raise
+        raise PartialFile(f"{exc}; salvaged the {len(records)} whole records before it; import the repaired "
+                          "file again to add the rest (nothing is doubled)", records) from None
+
+
+class PartialFile(ImportFileError):
+    """A file that cannot be read whole; ``records`` holds what could be salvaged from it."""
 
     def __init__(self, message: str, records: list):
         super().__init__(message)
         self.records = records
 
 
-def _salvaged(path: Path, name: str, exc: Exception) -> TruncatedZip:
+def _salvaged(path: Path, name: str, exc: Exception) -> PartialFile:
     """Whole members and the whole records of the cut member (see ``salvage``), as an error that carries them."""
     records: list = []
     whole, cut = 0, None
@@ -186,7 +199,7 @@ def _salvaged(path: Path, name: str, exc: Exception) -> TruncatedZip:
         message += (f"; salvaged {len(records)} records from {whole} whole member(s)"
                     + (f" and the start of {cut}" if cut else "")
                     + "; import the complete file again to add the rest (nothing is doubled)")
-    return TruncatedZip(message, records)
+    return PartialFile(message, records)
 
 
 def _check_text(value, what: str) -> str:
@@ -267,7 +280,7 @@ def import_paths(
                     records = read_records(path, options)
                 except ImportFileError as exc:
                     report.errors.append(str(exc))
-                    records = getattr(exc, "records", None) or None  # what a truncated zip still held
+                    records = getattr(exc, "records", None) or None  # what a cut or broken file still held
                 if records is not None:
                     report.files += 1
                     report.records += len(records)
