@@ -142,3 +142,26 @@ def test_an_error_message_is_one_line_however_long(tmp_path):
     r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "import", str(bad)])
     errors = [line for line in r.output.splitlines() if line.startswith("error:")]
     assert r.exit_code == 1 and len(errors) == 1 and str(bad) in errors[0] and "salvaged the 1 whole records" in errors[0]
+
+
+def test_bad_options_are_usage_errors_never_another_output(tmp_path, demo_path):
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path), "--no-index").exit_code == 0
+    url = "https://wahanews.example/news/5001"
+    for args in (["stories", "--format", "xml"], ["dups", "--format", "csv"], ["related", url, "--format", "trec"],
+                 ["related", url, "--k", "0"], ["sources", "add", "https://example.com/f.xml", "--kind", "rss"]):
+        r = runner.invoke(app, ["--db", db, *args])
+        assert r.exit_code == 2, (args, r.output)
+    missing, binary = tmp_path / "missing.txt", tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe\x00")
+    for q in (missing, binary):
+        r = runner.invoke(app, ["--db", db, "related", "--queries", str(q), "--format", "trec"])
+        assert r.exit_code == 1 and r.output.startswith("error:") and "Traceback" not in r.output, r.output
+
+
+def test_stories_table_is_one_line_per_story(tmp_path, demo_path):
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    lines = run("--db", db, "stories", "--limit", "5").stdout.splitlines()
+    assert lines[0].split() == ["id", "articles", "outlets", "from", "days", "label"] and len(lines) == 6
+    assert all(re.match(r"\s*\d+\s+\d+\s+\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d+\.\d\s+\S", line) for line in lines[1:])

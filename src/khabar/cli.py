@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -40,6 +41,13 @@ def _main(
 def _error(message: str, label: str = "error", style: str = "red") -> None:
     """One line on stderr; the message is data (paths, URLs, titles), never markup."""
     console.print(f"[{style}]{label}:[/]", escape(message), soft_wrap=True)
+
+
+def _require_choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
+    """Unknown format or kind values are usage errors (exit 2), never silently another output."""
+    if value not in allowed:
+        _error(f"{option} must be {' or '.join(allowed)}, not {value!r}")
+        raise typer.Exit(2)
 
 
 def open_store():
@@ -202,9 +210,7 @@ def dups_cmd(fmt: str = typer.Option("tsv", "--format", help="tsv: url_a<TAB>url
     """Every copy pair (exact or near), all pairs within each copy group."""
     from .pipeline import build_indexes, copy_pairs
 
-    if fmt != "tsv":
-        _error("--format must be tsv")
-        raise typer.Exit(2)
+    _require_choice("--format", fmt, ("tsv",))
     with open_store() as store:
         build_indexes(store, state.settings)
         for a, b, score in copy_pairs(store, state.settings):
@@ -214,11 +220,12 @@ def dups_cmd(fmt: str = typer.Option("tsv", "--format", help="tsv: url_a<TAB>url
 @app.command("stories")
 def stories_cmd(
     fmt: str = typer.Option("table", "--format", help="jsonl: one {url, story} per article; table: the latest stories"),
-    limit: int = typer.Option(30, "--limit"),
+    limit: int = typer.Option(30, "--limit", min=1),
 ) -> None:
     """Story assignment of every article (jsonl), or the latest stories."""
     from .pipeline import build_indexes
 
+    _require_choice("--format", fmt, ("table", "jsonl"))
     with open_store() as store:
         build_indexes(store, state.settings)
         if fmt == "jsonl":
@@ -226,11 +233,19 @@ def stories_cmd(
             for row in store.iter_index_rows():
                 sys.stdout.write(json.dumps({"url": row.url, "story": members.get(row.id)}, ensure_ascii=False) + "\n")
             return
-        table = Table("id", "articles", "outlets", "from", "to", "label")
+        # Plain aligned lines, one per story (a table would wrap or drop columns at 80 characters).
+        out.print(f"{'id':>6}  {'articles':>8}  {'outlets':>7}  {'from':16}  {'days':>5}  label")
         for st in store.list_stories(limit=limit):
-            table.add_row(str(st["id"]), str(st["article_count"]), str(st["outlet_count"]), st["first_time"] or "",
-                          st["last_time"] or "", st["label"])
-        out.print(table)
+            first = (st["first_time"] or "")[:16].replace("T", " ")
+            out.print(f"{st['id']:>6}  {st['article_count']:>8}  {st['outlet_count']:>7}  {first:16}  "
+                      f"{_span_days(st['first_time'], st['last_time']):>5}  {st['label']}")
+
+
+def _span_days(first: str | None, last: str | None) -> str:
+    if not first or not last:
+        return ""
+    span = datetime.fromisoformat(last) - datetime.fromisoformat(first)
+    return f"{span.total_seconds() / 86400:.1f}"
 
 
 @app.command("story")
@@ -260,7 +275,7 @@ def story_cmd(story_id: int = typer.Argument(...), as_json: bool = typer.Option(
 @app.command("related")
 def related_cmd(
     url: Optional[str] = typer.Argument(None, help="The article URL"),
-    k: int = typer.Option(10, "--k"),
+    k: int = typer.Option(10, "--k", min=1, max=100),
     as_json: bool = typer.Option(False, "--json"),
     queries: Optional[Path] = typer.Option(None, "--queries", help="A file of article URLs, one a line"),
     fmt: str = typer.Option("text", "--format", help="text | json | trec (with --queries)"),
@@ -271,10 +286,11 @@ def related_cmd(
     from .pipeline import load_engine
     from .web.views import outlet_names, related_json
 
+    _require_choice("--format", fmt, ("text", "json", "trec") if queries is not None else ("text", "json"))
+    urls = _read_lines(queries) if queries is not None else []
     with open_store() as store:
         engine = load_engine(store, state.settings, use_dense=not no_dense)
         if queries is not None:
-            urls = [u.strip() for u in queries.read_text(encoding="utf-8").splitlines() if u.strip()]
             missing = 0
             for q in urls:
                 aid = article_id_for_url(store, q)
@@ -317,6 +333,19 @@ def related_cmd(
             out.print(f"{n:2}. {s['title']}  ({name(s['outlet'])}, {s['time']})  {s['url']}")
 
 
+def _read_lines(path: Path) -> list[str]:
+    """The non-blank lines of a UTF-8 text file; a clear error (exit 1) when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        _error(f"{path}: {exc.strerror or exc}")
+        raise typer.Exit(1)
+    except UnicodeDecodeError as exc:
+        _error(f"{path}: not UTF-8 text (byte {exc.start})")
+        raise typer.Exit(1)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def _trec_scores(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
     """Scores that fall strictly with rank. Diversification can list an item above a slightly
     higher-scored one, and trec_eval orders a run by score, not by the rank column: so the
@@ -334,8 +363,8 @@ def _trec_scores(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
 
 @app.command("embed")
 def embed_cmd(
-    limit: Optional[int] = typer.Option(None, "--limit", help="Embed at most this many articles"),
-    batch: int = typer.Option(32, "--batch"),
+    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Embed at most this many articles"),
+    batch: int = typer.Option(32, "--batch", min=1, max=1024),
 ) -> None:
     """Compute missing dense vectors (resumable: each batch is committed), then index with them."""
     from .pipeline import build_indexes
@@ -364,7 +393,7 @@ def eval_related_cmd(
     qrels: Path = typer.Option(..., "--qrels"),
     run: Optional[Path] = typer.Option(None, "--run", help="Evaluate this TREC run instead of computing one"),
     peer: Optional[Path] = typer.Option(None, "--peer", help="The Lucene peer's TREC run [default: peer-dev.trec beside the qrels]"),
-    k: int = typer.Option(10, "--k"),
+    k: int = typer.Option(10, "--k", min=1, max=100),
     no_dense: bool = typer.Option(False, "--no-dense"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -455,7 +484,7 @@ def eval_gate_cmd(
             table.add_row(f"{r.section} {r.metric}", f"{r.baseline:.4f}", f"{r.measured:.4f}",
                           "not fall" if r.direction == "up" else "not rise",
                           Text("ok", "green") if r.ok else Text("REGRESSED", "bold red"))
-        out.print(table)
+        out.print(table, soft_wrap=False)
     if failed:
         _error(", ".join(f"{r.section} {r.metric}" for r in failed), label="quality gate failed")
         raise typer.Exit(1)
@@ -542,9 +571,7 @@ def sources_add(
     from .ingest.urls import InvalidURL, canonical_url
     from .models import Source
 
-    if kind not in ("feed", "page", "sitemap"):
-        _error("--kind must be feed, page or sitemap")
-        raise typer.Exit(2)
+    _require_choice("--kind", kind, ("feed", "page", "sitemap"))
     try:
         url = canonical_url(url)
     except InvalidURL as exc:
