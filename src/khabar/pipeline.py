@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dedupe.copies import build_shingles, containment, find_copy_links
+from .dedupe.copies import build_shingles, containment, find_arrival_copy_links, find_copy_links
 from .rank.dense import MODEL_NAME, build_ann, load_ann, load_vectors
-from .rank.lexical import LexicalIndex, build_lexical_index
+from .rank.lexical import LexicalIndex, build_lexical_index, extend_lexical_index
 from .rank.related import Ranker, RelatedResult
-from .settings import Settings
+from .settings import IndexSettings, Settings
 from .stories.cluster import StoryState, assign_stories
 from .stories.identity import carry_story_ids
 from .stories.label import pick_label_rows
@@ -32,11 +32,12 @@ def build_indexes(
 ) -> dict:
     """Build everything related/search/dups/stories need. Idempotent: unchanged data is skipped.
 
-    Order matters: copies first (stories fold a copy into its canonical's story and
-    related lists show copies apart), then stories, then the lexical index blob.
-    With ``new_ids`` (new arrivals) and everything else already assigned, only the
-    arrivals are checked for copies and assigned to stories, in time order, on top of
-    the stored state; anything else (deletions, new vectors) rebuilds from scratch.
+    With ``new_ids`` (new arrivals) and everything else already assigned, only the arrivals
+    are added: appended to the stored lexical index, checked for copies against their
+    nearest articles, assigned to stories in time order on top of the stored state. Anything
+    else (deletions, new vectors, arrivals past ``IndexSettings.rebuild_share``) rebuilds.
+    Order matters: the lexical index first (arrivals find their copy candidates in it), then
+    copies (stories fold a copy into its canonical's story), then stories.
     """
     version = store.data_version()
     if not force and store.get_meta("indexed_version") == version:
@@ -52,24 +53,32 @@ def build_indexes(
         and store.get_meta("indexed_vectors") == str(store.count_embeddings())
         and set(members) == set(row_of) - set(new_ids)
     )
-    new_rows = sorted(row_of[i] for i in new_ids if i in row_of) if incremental else None
     timings["load"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    shingles = build_shingles(rows, settings.dedupe)
+    lexical = _appended_index(store, rows, row_of, new_ids, settings.index) if incremental else None
+    appended = lexical is not None
+    if not appended:
+        lexical = build_lexical_index(rows)
+    else:
+        # Rows follow the index: time order at its last full build, then arrivals appended.
+        by_id = {r.id: r for r in rows}
+        rows = [by_id[int(a)] for a in lexical.ids]
+        row_of = {r.id: i for i, r in enumerate(rows)}
+    new_rows = sorted(row_of[i] for i in new_ids if i in row_of) if incremental else None
+    timings["lexical"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     if incremental:
         existing = store.copy_links()
-        added = find_copy_links(shingles, settings.dedupe, {a: c for a, c, _, _ in existing}, only_rows=new_rows)
+        canonical = {a: c for a, c, _, _ in existing}
+        added = find_arrival_copy_links(rows, lexical.vectors, new_rows, canonical, settings.dedupe)
         store.add_copies(added)
         links = existing + added
     else:
-        links = find_copy_links(shingles, settings.dedupe)
+        links = find_copy_links(build_shingles(rows, settings.dedupe), settings.dedupe)
         store.replace_copies(links)
     timings["copies"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    lexical = build_lexical_index(rows)
-    timings["lexical"] = time.perf_counter() - t
 
     t = time.perf_counter()
     copy_rows = {row_of[a]: row_of[c] for a, c, _, _ in links}
@@ -98,6 +107,7 @@ def build_indexes(
     return {
         "skipped": False,
         "incremental": incremental,
+        "lexical_appended": appended,
         "version": version,
         "articles": len(rows),
         "copy_links": len(links),
@@ -106,10 +116,26 @@ def build_indexes(
     }
 
 
+def _appended_index(store: Store, rows, row_of: dict[int, int], new_ids: list[int],
+                    settings: IndexSettings) -> LexicalIndex | None:
+    """The stored lexical index with the arrivals appended, or None when it must be built in
+    full: none stored, not exactly the articles before the arrivals, or too many appended."""
+    blob = store.get_blob(LEXICAL_BLOB)
+    if blob is None:
+        return None
+    stored = LexicalIndex.from_bytes(blob[1])
+    arrivals = set(new_ids) & set(row_of)
+    if not np.isfinite(stored.avgdl) or set(stored.ids.tolist()) != set(row_of) - arrivals:
+        return None
+    if stored.size + len(arrivals) - stored.base_size > settings.rebuild_share * stored.base_size:
+        return None
+    return extend_lexical_index(stored, [r for r in rows if r.id in arrivals])  # rows: time order
+
+
 def _stored_story_state(rows, row_of: dict[int, int], members: dict[int, int], first_free: int) -> StoryState:
     """The clustering state as stored: story per row, members in time order, last seen."""
     state = StoryState()
-    for i, r in enumerate(rows):  # rows are in time order
+    for i, r in enumerate(rows):  # index order: time order, then arrivals
         sid = members.get(r.id)
         if sid is None:
             continue

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Settings", "RelatedSettings", "DedupeSettings", "StorySettings"]
+__all__ = ["Settings", "RelatedSettings", "DedupeSettings", "StorySettings", "IndexSettings"]
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,19 @@ class StorySettings:
 
 
 @dataclass(frozen=True)
+class IndexSettings:
+    # New arrivals are appended to the lexical index (IDF of the last full build) until they
+    # exceed this share of it; then the next round rebuilds it in full.
+    rebuild_share: float = 0.05
+
+
+@dataclass(frozen=True)
 class Settings:
     db: str = "khabar.db"
     related: RelatedSettings = field(default_factory=RelatedSettings)
     dedupe: DedupeSettings = field(default_factory=DedupeSettings)
     stories: StorySettings = field(default_factory=StorySettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
     host: str = "127.0.0.1"
     port: int = 8000
     refresh_seconds: float = 5.0  # how often the web server looks for new data and a newer index

@@ -92,3 +92,59 @@ def test_member_check_survives_incremental_arrival():
     assert existing == {2: 1}
     added = find_copy_links(idx, s, existing=existing, only_rows=[2])
     assert all(a != 3 or c != 1 for a, c, _, _ in added)
+
+
+def _corpus(n=120, seed=7):
+    """Random texts, some of them copied (trimmed, new first line) or exactly repeated later."""
+    rng = np.random.default_rng(seed)
+    vocab = [f"كلمه{j}" for j in range(400)]
+    texts = []
+    for i in range(n):
+        if i > 10 and rng.random() < 0.25:
+            src = texts[int(rng.integers(0, i))]
+            cut = int(len(src) * rng.uniform(0.5, 1.0))
+            texts.append(src if rng.random() < 0.3 else ["خبر", "عاجل"] + src[:cut])
+        else:
+            texts.append([vocab[j] for j in rng.integers(0, len(vocab), 40)])
+    rows = []
+    for i, words in enumerate(texts):
+        r = _row(i + 1, words, day=1 + i // 10)
+        r.body_terms = words  # the lexical index (nearest articles) reads the terms
+        rows.append(r)
+    return rows
+
+
+def test_arrivals_checked_against_their_nearest_find_what_the_full_check_finds(monkeypatch):
+    from khabar.dedupe import copies
+    from khabar.rank.lexical import build_lexical_index
+
+    s = DedupeSettings(min_body_words=5)
+    rows = _corpus()
+    vectors = build_lexical_index(rows).vectors
+    bulk = find_copy_links(build_shingles(rows, s), s)
+    monkeypatch.setattr(copies, "ARRIVAL_CANDIDATES", 5)  # a real subset, not the whole corpus
+    for first_new in (60, 100, 115):
+        existing = {a: c for a, c, _, _ in bulk if a <= first_new}
+        got = copies.find_arrival_copy_links(rows, vectors, list(range(first_new, len(rows))), existing, s)
+        assert sorted(got) == sorted(link for link in bulk if link[0] > first_new)
+    assert any(k == "exact" for *_, k in bulk) and any(k == "near" for *_, k in bulk)
+
+
+def test_an_arrival_nearest_to_a_groups_members_joins_the_group_not_a_member(monkeypatch):
+    """The arrival's nearest are trimmed copies; the original (the group's canonical) is
+    farther. It must still be checked, and the arrival linked to it."""
+    from khabar.dedupe import copies
+    from khabar.rank.lexical import build_lexical_index
+
+    s = DedupeSettings(min_body_words=5)
+    original = WORDS + _other(50)  # the copies below keep its first half only
+    rows = [_row(1, original)] + [_row(i, original[: 34 - i], day=2) for i in range(2, 9)]
+    rows += [_row(20 + i, _other(i), day=2) for i in range(5)] + [_row(30, original[:25], day=3)]
+    for r in rows:
+        r.body_terms = r.body_norm.split()
+    bulk = find_copy_links(build_shingles(rows, s), s)
+    assert {a: c for a, c, _, _ in bulk}[30] == 1
+    monkeypatch.setattr(copies, "ARRIVAL_CANDIDATES", 2)
+    existing = {a: c for a, c, _, _ in bulk if a != 30}
+    got = copies.find_arrival_copy_links(rows, build_lexical_index(rows).vectors, [len(rows) - 1], existing, s)
+    assert got == [link for link in bulk if link[0] == 30]

@@ -73,3 +73,43 @@ def test_deleted_article_leaves_its_story(demo_store, settings):
     assert info["incremental"] is False  # a deletion rebuilds
     assert aid not in dict(demo_store.story_members())
     assert demo_store.get_story(story) is None or aid not in demo_store.get_story(story)["article_ids"]
+
+
+def test_a_few_arrivals_are_appended_and_many_rebuild_in_full(tmp_path, demo_path):
+    from khabar.settings import IndexSettings, Settings
+
+    records = [json.loads(line) for line in demo_path.read_text(encoding="utf-8").splitlines()]
+    records.sort(key=lambda r: r["published"])
+    files = []
+    for name, part in (("a", records[:30]), ("b", records[30:33]), ("c", records[33:])):
+        files.append(tmp_path / f"{name}.jsonl")
+        files[-1].write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in part))
+    settings = Settings(db=":memory:", index=IndexSettings(rebuild_share=0.1))
+    bulk = SQLiteStore(":memory:")
+    import_paths(bulk, files)
+    build_indexes(bulk, settings)
+
+    inc = SQLiteStore(":memory:")
+    import_paths(inc, files[:1])
+    build_indexes(inc, settings)
+    before = dict(inc.story_members())
+    report = import_paths(inc, files[1:2])  # 3 of 30: appended to the stored index
+    built = build_indexes(inc, settings, new_ids=report.new_ids)
+    assert built["incremental"] and built["lexical_appended"]
+    members = dict(inc.story_members())
+    assert set(members) == set(before) | set(report.new_ids)
+    assert all(members[a] == sid for a, sid in before.items())  # earlier assignments stand
+    assert _copies(inc) == _copies(bulk)
+    from khabar.pipeline import load_engine
+
+    engine = load_engine(inc, settings, use_dense=False)  # serves the appended index as stored
+    assert engine.lexical.size == 33 and engine.lexical.base_size == 30
+    for aid in report.new_ids:
+        listed = [s.id for s in engine.related(aid).similar]
+        assert listed and aid not in listed
+    report = import_paths(inc, files[2:])  # 4 more: past 10% of the last full build
+    built = build_indexes(inc, settings, new_ids=report.new_ids)
+    assert built["incremental"] and not built["lexical_appended"]
+    assert _copies(inc) == _copies(bulk)
+    bulk.close()
+    inc.close()

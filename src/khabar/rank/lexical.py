@@ -18,7 +18,7 @@ from scipy import sparse
 
 from ..store.base import IndexRow
 
-__all__ = ["LexicalIndex", "build_lexical_index"]
+__all__ = ["LexicalIndex", "build_lexical_index", "extend_lexical_index"]
 
 K1, B = 1.2, 0.75
 TITLE_WEIGHT = 3  # a title term counts as this many body occurrences
@@ -27,7 +27,7 @@ VECTOR_TERMS = 60  # terms kept per document vector (the most distinctive ones)
 
 @dataclass
 class LexicalIndex:
-    ids: np.ndarray  # article ids, row order = time order
+    ids: np.ndarray  # article ids, row order = time order (then arrival order for rows appended since)
     times: np.ndarray  # float days since epoch (nan when unknown)
     outlets: np.ndarray  # outlet key per row
     vocab: dict[str, int]
@@ -35,6 +35,8 @@ class LexicalIndex:
     bm25: sparse.csc_matrix  # N×V BM25 weights (column slices for queries)
     vectors: sparse.csr_matrix  # N×V L2-normalized TF-IDF, top VECTOR_TERMS terms per doc
     title_vectors: sparse.csr_matrix  # N×V L2-normalized title TF-IDF
+    avgdl: float = 1.0  # mean weighted document length at the last full build (BM25 length norm)
+    base_size: int = 0  # rows at the last full build; the rest were appended (``extend_lexical_index``)
 
     @property
     def size(self) -> int:
@@ -54,6 +56,7 @@ class LexicalIndex:
             outlets=self.outlets.astype(str),
             terms=terms.astype(str),
             idf=self.idf,
+            stats=np.array([self.avgdl, self.base_size], dtype=np.float64),
             **_pack("bm25", self.bm25.tocsr()),
             **_pack("vec", self.vectors),
             **_pack("tvec", self.title_vectors),
@@ -64,6 +67,8 @@ class LexicalIndex:
     def from_bytes(cls, data: bytes) -> "LexicalIndex":
         z = np.load(io.BytesIO(data), allow_pickle=False)
         terms = z["terms"].tolist()
+        # Blobs written before appending existed lack the build stats: they load, never extend.
+        avgdl, base_size = z["stats"].tolist() if "stats" in z.files else (float("nan"), len(z["ids"]))
         return cls(
             ids=z["ids"],
             times=z["times"],
@@ -73,6 +78,8 @@ class LexicalIndex:
             bm25=_unpack(z, "bm25").tocsc(),
             vectors=_unpack(z, "vec"),
             title_vectors=_unpack(z, "tvec"),
+            avgdl=float(avgdl),
+            base_size=int(base_size),
         )
 
     # --- queries ------------------------------------------------------------------------
@@ -124,6 +131,69 @@ def _days(t: datetime | None) -> float:
 def build_lexical_index(rows: list[IndexRow]) -> LexicalIndex:
     """Build BM25 weights and TF-IDF vectors for ``rows`` (already in time order)."""
     vocab: dict[str, int] = {}
+    tf, titles, lengths = _count_terms(rows, vocab)
+    n = len(rows)
+    df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
+    idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    avgdl = float(lengths.mean()) if n else 1.0
+    bm25, vectors, title_vectors = _weigh(tf, titles, lengths, idf, avgdl)
+    return LexicalIndex(
+        ids=np.array([r.id for r in rows], dtype=np.int64),
+        times=np.array([_days(r.time) for r in rows], dtype=np.float64),
+        outlets=np.array([r.outlet for r in rows], dtype=object),
+        vocab=vocab,
+        idf=idf,
+        bm25=bm25.tocsc(),
+        vectors=vectors,
+        title_vectors=title_vectors,
+        avgdl=avgdl,
+        base_size=n,
+    )
+
+
+def extend_lexical_index(index: LexicalIndex, rows: list[IndexRow]) -> LexicalIndex:
+    """``index`` with ``rows`` (new arrivals, in time order) appended after its rows.
+
+    Why not rebuild: a full build re-reads and re-weighs every article (~8 s and most of a
+    crawl round's memory on the 31k corpus) to add a handful. The known terms keep the IDF
+    and the BM25 length norm of the last full build; a term first seen now gets its IDF from
+    the arrivals. The drift is small while arrivals are few, and the caller rebuilds in full
+    once they are not (``IndexSettings.rebuild_share``).
+    """
+    if not rows:
+        return index
+    if not math.isfinite(index.avgdl):
+        raise ValueError("this index predates appending: build it in full")
+    vocab = dict(index.vocab)
+    tf, titles, lengths = _count_terms(rows, vocab)
+    n_total = index.size + len(rows)
+    old_v, new_v = len(index.idf), len(vocab)
+    df_new = np.bincount(tf.indices, minlength=new_v)[old_v:].astype(np.float32)
+    idf = np.concatenate([index.idf, np.log(1.0 + (n_total - df_new + 0.5) / (df_new + 0.5)).astype(np.float32)])
+    bm25, vectors, title_vectors = _weigh(tf, titles, lengths, idf, index.avgdl)
+
+    def stack(old: sparse.spmatrix, new: sparse.csr_matrix) -> sparse.csr_matrix:
+        old = old.tocsr()
+        old = sparse.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], new_v))  # wider vocabulary
+        return sparse.vstack([old, new], format="csr")
+
+    return LexicalIndex(
+        ids=np.concatenate([index.ids, [r.id for r in rows]]).astype(np.int64),
+        times=np.concatenate([index.times, [_days(r.time) for r in rows]]).astype(np.float64),
+        outlets=np.concatenate([index.outlets, np.array([r.outlet for r in rows], dtype=object)]),
+        vocab=vocab,
+        idf=idf,
+        bm25=stack(index.bm25, bm25).tocsc(),
+        vectors=stack(index.vectors, vectors),
+        title_vectors=stack(index.title_vectors, title_vectors),
+        avgdl=index.avgdl,
+        base_size=index.base_size,
+    )
+
+
+def _count_terms(rows: list[IndexRow], vocab: dict[str, int]):
+    """Term counts (title terms weighted), title term sets and weighted lengths of ``rows``;
+    unseen terms are added to ``vocab``."""
     indptr, indices, tfs, title_ind, title_ptr = [0], [], [], [], [0]
     lengths = []
     for r in rows:
@@ -140,14 +210,16 @@ def build_lexical_index(rows: list[IndexRow]) -> LexicalIndex:
         title_ptr.append(len(title_ind))
     n, v = len(rows), max(len(vocab), 1)
     tf = sparse.csr_matrix((np.array(tfs, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr)), shape=(n, v))
-    df = np.bincount(tf.indices, minlength=v).astype(np.float32)
-    idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    titles = sparse.csr_matrix(
+        (np.ones(len(title_ind), dtype=np.float32), np.array(title_ind, dtype=np.int32), np.array(title_ptr)), shape=(n, v)
+    )
+    return tf, titles, np.array(lengths, dtype=np.float32)
 
-    # BM25 weight of each (doc, term) entry.
-    dl = np.array(lengths, dtype=np.float32)
-    avgdl = float(dl.mean()) if n else 1.0
-    row_of_entry = np.repeat(np.arange(n), np.diff(tf.indptr))
-    norm = K1 * (1 - B + B * dl[row_of_entry] / avgdl)
+
+def _weigh(tf: sparse.csr_matrix, titles: sparse.csr_matrix, lengths: np.ndarray, idf: np.ndarray, avgdl: float):
+    """BM25 weights, pruned L2 TF-IDF vectors and L2 title vectors from raw counts."""
+    row_of_entry = np.repeat(np.arange(tf.shape[0]), np.diff(tf.indptr))
+    norm = K1 * (1 - B + B * lengths[row_of_entry] / (avgdl or 1.0))
     bm = tf.copy()
     bm.data = idf[tf.indices] * tf.data * (K1 + 1) / (tf.data + norm)
 
@@ -155,20 +227,9 @@ def build_lexical_index(rows: list[IndexRow]) -> LexicalIndex:
     vec = tf.copy()
     vec.data = (1.0 + np.log(vec.data)) * idf[vec.indices]
     vec = _prune_rows(vec, VECTOR_TERMS)
-    tvec = sparse.csr_matrix(
-        (np.ones(len(title_ind), dtype=np.float32), np.array(title_ind, dtype=np.int32), np.array(title_ptr)), shape=(n, v)
-    )
+    tvec = titles.copy()
     tvec.data = tvec.data * idf[tvec.indices]
-    return LexicalIndex(
-        ids=np.array([r.id for r in rows], dtype=np.int64),
-        times=np.array([_days(r.time) for r in rows], dtype=np.float64),
-        outlets=np.array([r.outlet for r in rows], dtype=object),
-        vocab=vocab,
-        idf=idf,
-        bm25=bm.tocsc(),
-        vectors=_l2(vec),
-        title_vectors=_l2(tvec),
-    )
+    return bm, _l2(vec), _l2(tvec)
 
 
 def _prune_rows(m: sparse.csr_matrix, k: int) -> sparse.csr_matrix:

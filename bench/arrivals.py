@@ -1,0 +1,92 @@
+"""Benchmark: crawl-like rounds of new arrivals on top of the corpus, against a full rebuild.
+
+usage: python bench/arrivals.py DB [SHARE] [ROUNDS]
+The corpus (../shared/corpus/saudinewsnet) is sorted by time; all but the last SHARE
+(default 0.045) is imported and indexed into DB (created afresh), then the rest arrives in
+ROUNDS (default 10) rounds, each imported and indexed the way `khabar crawl` does (only the
+arrivals: appended to the lexical index, copies checked against their nearest). Prints each
+round's seconds by stage and the gated dev figures (``khabar eval gate``) after the rounds,
+then the same for one full rebuild of the same data, and peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from khabar.eval.gate import measure_gated
+from khabar.ingest.bulk import BadRecord, ImportFileError, ImportOptions, expand_paths, import_paths, parse_time, read_records
+from khabar.pipeline import build_indexes
+from khabar.settings import Settings
+from khabar.store import open_store
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+CORPUS = SHARED / "corpus" / "saudinewsnet"
+QRELS = SHARED / "eval" / "dev-qrels.jsonl"
+
+
+def _records_by_time() -> list[dict]:
+    records = []
+    for path in expand_paths([CORPUS]):
+        try:
+            records += [r for r in read_records(path, ImportOptions()) if not isinstance(r, BadRecord)]
+        except ImportFileError as exc:
+            records += [r for r in getattr(exc, "records", []) if isinstance(r, dict)]
+    def when(r: dict) -> float:
+        t = parse_time(r.get("published")) or parse_time(r.get("date_extracted"))
+        return t.timestamp() if t else 0.0
+    return sorted(records, key=when)
+
+
+def _figures(store, settings: Settings) -> str:
+    measured = measure_gated(store, settings, QRELS)
+    return ", ".join(f"{section} {metric} {value:.4f}" for section, m in measured.items() for metric, value in m.items())
+
+
+def main() -> None:
+    db = sys.argv[1]
+    share = float(sys.argv[2]) if len(sys.argv) > 2 else 0.045
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    records = _records_by_time()
+    cut = int(len(records) * (1 - share))
+    per = -(-(len(records) - cut) // rounds)
+    for suffix in ("", "-wal", "-shm"):
+        Path(db + suffix).unlink(missing_ok=True)
+    settings = Settings(db=db)
+    store = open_store(db)
+    with tempfile.TemporaryDirectory() as tmp:
+        def write(name: str, part: list[dict]) -> Path:
+            path = Path(tmp) / name
+            path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in part), encoding="utf-8")
+            return path
+
+        report = import_paths(store, [write("base.jsonl", records[:cut])])
+        t = time.perf_counter()
+        build_indexes(store, settings, new_ids=report.new_ids)
+        print(f"base: {report.new} articles indexed in {time.perf_counter() - t:.1f} s")
+        for k in range(rounds):
+            part = records[cut + k * per : cut + (k + 1) * per]
+            if not part:
+                break
+            report = import_paths(store, [write(f"round{k}.jsonl", part)])
+            t = time.perf_counter()
+            info = build_indexes(store, settings, new_ids=report.new_ids)
+            mode = "appended" if info["lexical_appended"] else "full lexical build"
+            stages = ", ".join(f"{name} {secs:.2f}" for name, secs in info["seconds"].items())
+            print(f"round {k}: {report.new} arrivals, {time.perf_counter() - t:.2f} s ({mode}; {stages})")
+    print("dev figures after the rounds:", _figures(store, settings))
+    t = time.perf_counter()
+    info = build_indexes(store, settings, force=True)
+    stages = ", ".join(f"{name} {secs:.2f}" for name, secs in info["seconds"].items())
+    print(f"full rebuild of the same {info['articles']} articles: {time.perf_counter() - t:.2f} s ({stages})")
+    print("dev figures after the full rebuild:", _figures(store, settings))
+    store.close()
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
