@@ -184,8 +184,11 @@ def find_arrival_copy_links(
     content hashes, and the whole copy groups those belong to.
 
     Why: shingling every article is most of a crawl round's work at 31k articles (6 s) to
-    check five. A copy shares most of the arrival's distinctive terms, so it is among its
-    nearest; the one difference from the full check is that phrases shared by more than
+    check five. A copy shares most of the arrival's distinctive terms, so its group is among
+    its nearest: on the corpus, for all but 5 of the 8,251 near-copy links (templated daily
+    reports, mostly) a member of the group is among the 100 nearest earlier articles, and
+    the last 2,000 articles arriving this way get exactly the links of the full check. A
+    miss is found at the next full build. The other difference: phrases shared by more than
     ``MAX_DF`` articles cannot be told apart here, and only narrow the candidates there.
     """
     if not new_rows:

@@ -172,7 +172,7 @@ def crawl_once(store: Store, settings: Settings, fetcher: Fetcher, stop: threadi
             reports.append(poll_source(store, fetcher, source, stop))
     new_ids = [i for r in reports for i in r.new_ids]
     if new_ids:
-        build_indexes(store, settings, new_ids=new_ids)  # copies → stories → lexical index
+        build_indexes(store, settings, new_ids=new_ids)  # only the arrivals: see build_indexes
     return reports
 
 
