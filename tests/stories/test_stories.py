@@ -44,7 +44,6 @@ def test_incremental_arrival_matches_bulk(tmp_path, demo_path, settings):
     assert _partition(inc) == _partition(bulk)
     assert _copies(inc) == _copies(bulk)
     bulk.close()
-    inc.close()
 
 
 def test_threshold_edges_for_joining(demo_store):
@@ -75,7 +74,7 @@ def test_deleted_article_leaves_its_story(demo_store, settings):
     assert demo_store.get_story(story) is None or aid not in demo_store.get_story(story)["article_ids"]
 
 
-def test_a_few_arrivals_are_appended_and_many_rebuild_in_full(tmp_path, demo_path):
+def test_a_few_arrivals_are_appended_and_many_rebuild_in_full(tmp_path, demo_path, store):
     from khabar.settings import IndexSettings, Settings
 
     records = [json.loads(line) for line in demo_path.read_text(encoding="utf-8").splitlines()]
@@ -89,7 +88,7 @@ def test_a_few_arrivals_are_appended_and_many_rebuild_in_full(tmp_path, demo_pat
     import_paths(bulk, files)
     build_indexes(bulk, settings)
 
-    inc = SQLiteStore(":memory:")
+    inc = store  # both backends
     import_paths(inc, files[:1])
     build_indexes(inc, settings)
     before = dict(inc.story_members())
@@ -112,4 +111,3 @@ def test_a_few_arrivals_are_appended_and_many_rebuild_in_full(tmp_path, demo_pat
     assert built["incremental"] and not built["lexical_appended"]
     assert _copies(inc) == _copies(bulk)
     bulk.close()
-    inc.close()
