@@ -202,7 +202,9 @@ def find_arrival_copy_links(
     for i, r in enumerate(rows):
         first_of_hash.setdefault(r.content_hash, i)
     keep = set(new_rows)
-    for start in range(0, len(new_rows), 256):
+    # Many arrivals (a first import): their candidates would cover much of the corpus anyway.
+    many = len(new_rows) * (ARRIVAL_CANDIDATES + 1) > len(rows) // 2
+    for start in range(0, 0 if many else len(new_rows), 256):
         block = new_rows[start : start + 256]
         sims = (vectors[block] @ vectors.T).toarray()
         for bi, i in enumerate(block):
@@ -211,7 +213,7 @@ def find_arrival_copy_links(
                 root = existing.get(ids[j], ids[j])
                 keep.update(row_of[a] for a in [root, *members.get(root, [])] if a in row_of)
     # Index order, so "earlier" keeps its meaning; past half the corpus, shingling it all costs no more.
-    subset = sorted(keep) if len(keep) <= len(rows) // 2 else list(range(len(rows)))
+    subset = sorted(keep) if not many and len(keep) <= len(rows) // 2 else list(range(len(rows)))
     position = {i: p for p, i in enumerate(subset)}
     in_subset = {ids[i] for i in subset}
     known = {a: c for a, c in existing.items() if a in in_subset and c in in_subset}
