@@ -104,6 +104,15 @@ def test_pages_are_rtl_and_escape_html(client):
             "https://sahel.example/news/4101"} <= copies | set(listed)
     assert len({"https://alofoq.example/news/2101", "https://nahar.example/news/3101",
                 "https://sahel.example/news/4101", wire["url"]} & set(listed)) == 1
+    # A running story's developments are linked from its page (oldest first).
+    rescue = client.get("/api/articles", params={"outlet": "bawaba"}).json()["articles"]
+    rescue = next(a for a in rescue if a["url"] == "https://bawaba.example/news/7101")
+    sid = next(s["id"] for s in client.get("/api/stories", params={"limit": 200}).json()["stories"]
+               if rescue["id"] in client.get(f"/api/stories/{s['id']}").json()["article_ids"])
+    related = client.get(f"/api/stories/{sid}").json()["related_stories"]
+    assert related and all("سيول" in r["label"] or "الأمطار" in r["label"] for r in related)
+    page = client.get(f"/stories/{sid}").text
+    assert "قصص ذات صلة" in page and f'href="/stories/{related[0]["id"]}"' in page
     assert client.get("/stories/999999").status_code == 404
     assert client.get("/outlets/alofoq").status_code == 200
 

@@ -250,25 +250,29 @@ def _span_days(first: str | None, last: str | None) -> str:
 
 @app.command("story")
 def story_cmd(story_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
-    """A story's articles in time order."""
+    """A story's articles in time order, then its related stories."""
+    from .pipeline import load_engine
+    from .web.views import story_page
+
     with open_store() as store:
-        story = store.get_story(story_id)
-        if story is None:
+        if store.get_story(story_id) is None:
             _error(f"no story {story_id}")
             raise typer.Exit(1)
-        arts = store.get_articles(story["article_ids"])
+        story = story_page(store, story_id, load_engine(store, state.settings))
         if as_json:
-            from .web.views import article_card
-
-            story["articles"] = [article_card(arts[i]) for i in story["article_ids"]]
             _print_json(story)
             return
         out.print(Text.assemble((story["label"], "bold"),
                                 f"  ({story['article_count']} articles, {story['outlet_count']} outlets)"))
+        arts = store.get_articles(story["article_ids"])
         for i in story["article_ids"]:
             a = arts[i]
             when = a.time.isoformat(timespec="minutes") if a.time else ""
             out.print(f"{when:16}  {a.outlet:12}  {a.title}  {a.url}")
+        if story["related_stories"]:
+            out.print("\nrelated stories:")
+            for r in story["related_stories"]:
+                out.print(f"{(r['first_time'] or '')[:16]:16}  story {r['id']:<6} {r['article_count']:>4} articles  {r['label']}")
 
 
 # --- related ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from .settings import IndexSettings, Settings
 from .stories.cluster import StoryState, assign_stories
 from .stories.identity import carry_story_ids
 from .stories.label import pick_label_rows
+from .stories.related import pick_probes, rank_related_stories
 from .store import Store
 
 __all__ = ["build_indexes", "load_engine", "Engine", "copy_pairs"]
@@ -187,6 +188,17 @@ class Engine:
             raise KeyError(article_id)
         r = rows[0]
         return self.ranker.related(article_id, r.title_terms, r.body_terms, k or self.settings.related.k)
+
+    def related_stories(self, story_id: int, article_ids: list[int]) -> list[tuple[int, float]]:
+        """(story id, score) of the stories related to this one (see ``stories.related``)."""
+        s = self.settings.stories
+        results = []
+        for aid in pick_probes(article_ids, s.related_probes):
+            try:
+                results.append(self.related(aid))
+            except KeyError:
+                continue  # deleted since the index was built
+        return rank_related_stories(story_id, results, self.ranker.story_of.get, s)
 
 
 def load_engine(store: Store, settings: Settings, use_dense: bool = True, build: bool = True) -> Engine:

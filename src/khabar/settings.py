@@ -44,6 +44,11 @@ class StorySettings:
     dense_window_days: float = 3.0
     dense_cohesion_margin: float = 0.0125  # a varied story asks its own cohesion less this (chosen on dev)
     dense_story_floor: float = 0.88  # the story gate never goes below this mean cosine
+    # Related stories on a story page (stories/related.py): members probed, and the bar.
+    related_probes: int = 8
+    related_floor: float = 0.1  # mean best score (a share of the self-match) a related story needs
+    related_min_share: float = 0.5  # ... and this share of the best related story's
+    related_limit: int = 5
 
 
 @dataclass(frozen=True)

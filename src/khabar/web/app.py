@@ -96,7 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/stories/{story_id}")
     def api_story(story_id: int):
-        data = views.story_page(store, story_id, copies=engine().ranker)
+        data = views.story_page(store, story_id, engine())
         if data is None:
             raise HTTPException(status_code=404, detail=f"no story {story_id}")
         return data
@@ -130,7 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse)
     def story_html(request: Request, story_id: int):
-        data = views.story_page(store, story_id, copies=engine().ranker)
+        data = views.story_page(store, story_id, engine())
         if data is None:
             raise HTTPException(status_code=404, detail=f"no story {story_id}")
         return page(request, "story.html", story=data)

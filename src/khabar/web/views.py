@@ -83,12 +83,14 @@ def outlet_names(store) -> dict[str, str]:
     return {o["key"]: o["name"] for o in store.outlets()}
 
 
-def story_page(store, story_id: int, copies) -> dict | None:
-    """A story's articles in time order; a copy (``copies``: see ``search_page``) is listed
-    under the first article of its text ("also reported by"), not again as a development."""
+def story_page(store, story_id: int, engine) -> dict | None:
+    """A story's articles in time order; a copy is listed under the first article of its text
+    ("also reported by"), not again as a development. ``related_stories`` (oldest first, a
+    timeline) are the stories its articles are most similar to (``Engine.related_stories``)."""
     story = store.get_story(story_id)
     if story is None:
         return None
+    copies = engine.ranker
     arts = store.get_articles(story["article_ids"])
     cards: list[dict] = []
     by_group: dict[int, dict] = {}
@@ -104,6 +106,13 @@ def story_page(store, story_id: int, copies) -> dict | None:
         by_group[group] = card
         cards.append(card)
     story["articles"] = cards
+    related = []
+    for sid, score in engine.related_stories(story_id, story["article_ids"]):
+        other = store.get_story(sid)
+        if other is not None:  # re-clustered since the engine loaded
+            other.pop("article_ids", None)
+            related.append({**other, "score": score})
+    story["related_stories"] = sorted(related, key=lambda s: (s["first_time"] or "", s["id"]))
     return story
 
 
