@@ -507,7 +507,7 @@ def demo_cmd(
     from .ingest.bulk import import_paths
     from .pipeline import build_indexes, load_engine
     from .rank.dense import embed_missing
-    from .web.views import related_json
+    from .web.views import related_json, story_page
 
     db = state.settings.db if state.settings.db != "khabar.db" else "khabar-demo.db"
     state.settings = Settings(db=db)
@@ -530,6 +530,13 @@ def demo_cmd(
             out.print("  also reported by: " + "، ".join(sorted({c['outlet'] for c in data['also_reported_by']})))
             for s in data["similar"][:5]:
                 out.print(f"  • {s['title']} [{s['outlet']}]")
+        # A running story: the one whose page links the most related stories (its developments).
+        pages = [story_page(store, st["id"], engine) for st in store.list_stories(limit=200)]
+        running = max(pages, key=lambda p: (len(p["related_stories"]), p["article_count"]), default=None)
+        if running and running["related_stories"]:
+            out.print(f"\nstory {running['id']}: {running['label']}  ({running['article_count']} articles)")
+            for r in running["related_stories"]:
+                out.print(f"  ↔ {(r['first_time'] or '')[:10]}  {r['label']}")
     if serve:
         _serve(db, host, port)
 

@@ -48,3 +48,23 @@ def test_with_vectors_every_read_also_pick_on_the_demo_is_a_good_read(demo_store
     warning = demo_store.article_id("https://marsad.example/news/6101")
     pick = engine.related(warning, 10).read_also
     assert pick is not None and "سيول" in demo_store.get_article(pick.id).title
+
+
+def test_with_vectors_related_stories_stay_on_their_running_story(demo_store, settings):
+    """Fused scores lift every e5 neighbour on a small corpus; related stories probe lexically,
+    so the fishermen's story does not link the flood or the desalination plant."""
+    from khabar.text import analyze
+    from khabar.web.views import story_page
+
+    embed_missing(demo_store)
+    build_indexes(demo_store, settings)
+    engine = load_engine(demo_store, settings)
+    assert engine.ranker.vectors is not None
+    story_of = dict(demo_store.story_members())
+    for sid in sorted(set(story_of.values())):
+        page = story_page(demo_store, sid, engine)
+        stems = {t for a in page["articles"] for t in analyze(a["title"])}
+        for r in page["related_stories"]:  # a related story shares a headline stem at least
+            assert stems & set(analyze(r["label"])), (page["label"], r["label"])
+    fishermen = story_of[demo_store.article_id("https://bawaba.example/news/7107")]
+    assert not [r for r in story_page(demo_store, fishermen, engine)["related_stories"] if "سيول" in r["label"]]
