@@ -165,3 +165,11 @@ def test_stories_table_is_one_line_per_story(tmp_path, demo_path):
     lines = run("--db", db, "stories", "--limit", "5").stdout.splitlines()
     assert lines[0].split() == ["id", "articles", "outlets", "from", "days", "label"] and len(lines) == 6
     assert all(re.match(r"\s*\d+\s+\d+\s+\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d+\.\d\s+\S", line) for line in lines[1:])
+
+
+def test_demo_prepares_and_shows_the_wire_copies_and_a_running_story(tmp_path):
+    r = run("--db", str(tmp_path / "demo.db"), "demo", "--no-serve")
+    assert r.exit_code == 0, r.output
+    assert "also reported by: alofoq، nahar، sahel" in r.stdout
+    story = r.stdout.split("\nstory ", 1)[1].splitlines()
+    assert "سيول" in story[0] and sum("↔" in line and "سيول" in line for line in story[1:]) >= 2
