@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,72 +38,43 @@ def build_indexes(
     are added: appended to the stored lexical index, checked for copies against their
     nearest articles, assigned to stories in time order on top of the stored state. Anything
     else (deletions, new vectors, arrivals past ``IndexSettings.rebuild_share``) rebuilds.
-    Order matters: the lexical index first (arrivals find their copy candidates in it), then
-    copies (stories fold a copy into its canonical's story), then stories.
     """
     version = store.data_version()
     if not force and store.get_meta("indexed_version") == version:
         return {"skipped": True, "version": version}
-    timings = {}
-    t = time.perf_counter()
-    rows = list(store.iter_index_rows())  # time order
-    row_of = {r.id: i for i, r in enumerate(rows)}
-    members = dict(store.story_members())
-    incremental = (
-        not force
-        and bool(new_ids)
-        and store.get_meta("indexed_vectors") == str(store.count_embeddings())
-        and set(members) == set(row_of) - set(new_ids)
-    )
-    timings["load"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    lexical = _appended_index(store, rows, row_of, new_ids, settings.index) if incremental else None
-    appended = lexical is not None
-    if not appended:
-        lexical = build_lexical_index(rows)
-    else:
-        # Rows follow the index: time order at its last full build, then arrivals appended.
-        by_id = {r.id: r for r in rows}
-        rows = [by_id[int(a)] for a in lexical.ids]
+    timings: dict[str, float] = {}
+    with _timed(timings, "load"):
+        rows = list(store.iter_index_rows())  # time order
+        members = dict(store.story_members())
+        arrivals = set(new_ids or ()) & {r.id for r in rows}
+        incremental = (
+            not force
+            and bool(new_ids)
+            and store.get_meta("indexed_vectors") == str(store.count_embeddings())
+            and set(members) == {r.id for r in rows} - arrivals
+        )
+    # Order matters: the lexical index first (arrivals find their copy candidates in it),
+    # then copies (stories fold a copy into its canonical's story), then stories.
+    with _timed(timings, "lexical"):
+        lexical = _appended_index(store, rows, arrivals, settings.index) if incremental else None
+        appended = lexical is not None
+        if appended:
+            # Rows follow the index: time order at its last full build, then arrivals appended.
+            by_id = {r.id: r for r in rows}
+            rows = [by_id[int(a)] for a in lexical.ids]
+        else:
+            lexical = build_lexical_index(rows)
         row_of = {r.id: i for i, r in enumerate(rows)}
-    new_rows = sorted(row_of[i] for i in new_ids if i in row_of) if incremental else None
-    timings["lexical"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    if incremental:
-        existing = store.copy_links()
-        canonical = {a: c for a, c, _, _ in existing}
-        added = find_arrival_copy_links(rows, lexical.vectors, new_rows, canonical, settings.dedupe)
-        store.add_copies(added)
-        links = existing + added
-    else:
-        links = find_copy_links(build_shingles(rows, settings.dedupe), settings.dedupe)
-        store.replace_copies(links)
-    timings["copies"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    copy_rows = {row_of[a]: row_of[c] for a, c, _, _ in links}
-    vectors = _row_vectors(store, lexical)
-    # Story ids are handed out once: the high-water mark survives stories that disappear.
-    first_free = max(int(store.get_meta(STORY_ID_HIGH) or 0), max(members.values(), default=0)) + 1
-    state = _stored_story_state(rows, row_of, members, first_free) if incremental else None
-    state = assign_stories(lexical, settings.stories, copy_rows, state=state, only_rows=new_rows, vectors=vectors)
-    story_of = state.story_of
-    if not incremental and members:
-        # A rebuild numbers stories afresh: carry the ids readers know over to the new stories.
-        carried = carry_story_ids({rows[i].id: sid for i, sid in story_of.items()}, members, first_free)
-        story_of = {row_of[aid]: sid for aid, sid in carried.items()}
-    stories, story_rows = _story_records(rows, story_of, pick_label_rows(lexical.title_vectors, story_of))
-    store.replace_stories(stories, story_rows)
-    store.set_meta(STORY_ID_HIGH, str(max([first_free - 1, *story_of.values()])))
-    timings["stories"] = time.perf_counter() - t
-
+        new_rows = sorted(row_of[i] for i in arrivals) if incremental else None
+    with _timed(timings, "copies"):
+        links = _index_copies(store, rows, lexical, new_rows, settings)
+    with _timed(timings, "stories"):
+        vectors = _row_vectors(store, lexical)
+        n_stories = _index_stories(store, rows, lexical, links, members, new_rows, vectors, settings)
     store.put_blob(LEXICAL_BLOB, version, lexical.to_bytes())
     if vectors is not None:
-        t = time.perf_counter()
-        store.put_blob(ANN_BLOB, version, build_ann(vectors))
-        timings["ann"] = time.perf_counter() - t
+        with _timed(timings, "ann"):
+            store.put_blob(ANN_BLOB, version, build_ann(vectors))
     store.set_meta("indexed_version", version)
     store.set_meta("indexed_vectors", str(store.count_embeddings()))
     return {
@@ -112,28 +84,66 @@ def build_indexes(
         "version": version,
         "articles": len(rows),
         "copy_links": len(links),
-        "stories": len(stories),
+        "stories": n_stories,
         "seconds": {k: round(v, 2) for k, v in timings.items()},
     }
 
 
-def _appended_index(store: Store, rows, row_of: dict[int, int], new_ids: list[int],
-                    settings: IndexSettings) -> LexicalIndex | None:
+@contextmanager
+def _timed(timings: dict[str, float], stage: str):
+    t = time.perf_counter()
+    yield
+    timings[stage] = time.perf_counter() - t
+
+
+def _index_copies(store: Store, rows, lexical: LexicalIndex, new_rows: list[int] | None, settings: Settings) -> list:
+    """Copy links of every article: the arrivals' added to the stored ones, or all anew."""
+    if new_rows is None:
+        links = find_copy_links(build_shingles(rows, settings.dedupe), settings.dedupe)
+        store.replace_copies(links)
+        return links
+    existing = store.copy_links()
+    canonical = {a: c for a, c, _, _ in existing}
+    added = find_arrival_copy_links(rows, lexical.vectors, new_rows, canonical, settings.dedupe)
+    store.add_copies(added)
+    return existing + added
+
+
+def _index_stories(store: Store, rows, lexical: LexicalIndex, links: list, members: dict[int, int],
+                   new_rows: list[int] | None, vectors: np.ndarray | None, settings: Settings) -> int:
+    """Assign stories (the arrivals on top of the stored state, or everything anew) and store them."""
+    row_of = {r.id: i for i, r in enumerate(rows)}
+    copy_rows = {row_of[a]: row_of[c] for a, c, _, _ in links}
+    # Story ids are handed out once: the high-water mark survives stories that disappear.
+    first_free = max(int(store.get_meta(STORY_ID_HIGH) or 0), max(members.values(), default=0)) + 1
+    state = _stored_story_state(rows, members, first_free) if new_rows is not None else None
+    state = assign_stories(lexical, settings.stories, copy_rows, state=state, only_rows=new_rows, vectors=vectors)
+    story_of = state.story_of
+    if new_rows is None and members:
+        # A rebuild numbers stories afresh: carry the ids readers know over to the new stories.
+        carried = carry_story_ids({rows[i].id: sid for i, sid in story_of.items()}, members, first_free)
+        story_of = {row_of[aid]: sid for aid, sid in carried.items()}
+    stories, story_rows = _story_records(rows, story_of, pick_label_rows(lexical.title_vectors, story_of))
+    store.replace_stories(stories, story_rows)
+    store.set_meta(STORY_ID_HIGH, str(max([first_free - 1, *story_of.values()])))
+    return len(stories)
+
+
+def _appended_index(store: Store, rows, arrivals: set[int], settings: IndexSettings) -> LexicalIndex | None:
     """The stored lexical index with the arrivals appended, or None when it must be built in
     full: none stored, not exactly the articles before the arrivals, or too many appended."""
     blob = store.get_blob(LEXICAL_BLOB)
     if blob is None:
         return None
     stored = LexicalIndex.from_bytes(blob[1])
-    arrivals = set(new_ids) & set(row_of)
-    if not np.isfinite(stored.avgdl) or set(stored.ids.tolist()) != set(row_of) - arrivals:
+    if not np.isfinite(stored.avgdl) or set(stored.ids.tolist()) != {r.id for r in rows} - arrivals:
         return None
     if stored.size + len(arrivals) - stored.base_size > settings.rebuild_share * stored.base_size:
         return None
     return extend_lexical_index(stored, [r for r in rows if r.id in arrivals])  # rows: time order
 
 
-def _stored_story_state(rows, row_of: dict[int, int], members: dict[int, int], first_free: int) -> StoryState:
+def _stored_story_state(rows, members: dict[int, int], first_free: int) -> StoryState:
     """The clustering state as stored: story per row, members in time order, last seen."""
     state = StoryState()
     for i, r in enumerate(rows):  # index order: time order, then arrivals
