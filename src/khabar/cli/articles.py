@@ -1,0 +1,113 @@
+"""Articles in: clean a scraped page, import bulk files; and out: stats, show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.text import Text
+
+from .common import app, console, open_store, out, print_error, print_json, progress_bar, require_article, state
+
+
+# --- foundation ---------------------------------------------------------------------
+@app.command("clean")
+def clean_cmd(
+    file: Path = typer.Argument(..., help="A scraped article page as plain text"),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON split"),
+) -> None:
+    """Split a scraped page into body, subheadings, source, read-also and similar titles."""
+    from ..ingest.clean import clean_page
+
+    try:
+        text = file.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        print_error(f"{file}: {exc.strerror}")
+        raise typer.Exit(2)
+    page = clean_page(text)
+    if as_json:
+        print_json(page.to_json())
+        return
+    for p in page.body:
+        out.print(("## " if p in page.subheadings else "") + p)
+    out.print(f"\nالمصدر: {page.source or '—'}")
+    for r in page.read_also:
+        out.print(f"\nإقرأ أيضاً: {r.title} ({len(r.body)} paragraphs)")
+    if page.similar:
+        out.print("\nمقالات مشابهة:")
+        for t in page.similar:
+            out.print(f"  • {t}")
+
+
+@app.command("import")
+def import_cmd(
+    paths: list[Path] = typer.Argument(..., help="Zips, .json arrays, .jsonl files or directories of them"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+    no_index: bool = typer.Option(False, "--no-index", help="Skip building indexes after the import"),
+) -> None:
+    """Import articles (idempotent on URL); then build the indexes."""
+    from ..ingest.bulk import import_paths
+    from ..pipeline import build_indexes
+
+    with open_store() as store:
+        with progress_bar() as progress:
+            task = progress.add_task("import", total=None)
+
+            def on_progress(name: str, done: int, total: int) -> None:
+                progress.update(task, description=escape(f"import {name}"), completed=done, total=total)
+
+            report = import_paths(store, paths, progress=on_progress)
+        if report.new and not no_index:
+            with console.status("building indexes (copies, stories, related)"):
+                build_indexes(store, state.settings, new_ids=report.new_ids)
+        data = report.to_json()
+        if as_json:
+            print_json(data)
+        else:
+            _print_import_report(data)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _print_import_report(data: dict) -> None:
+    out.print(
+        f"files: {data['files']}  records: {data['records']}  new: {data['new']}  "
+        f"already stored: {data['existing']}  exact duplicates (content hash): {data['exact_duplicates']}  "
+        f"deleted before (tombstoned): {data['tombstoned']}"
+    )
+    for reason, n in sorted(data["skipped"].items(), key=lambda kv: -kv[1]):
+        out.print(f"skipped {n}: {reason}")
+    for err in data["errors"]:
+        print_error(str(err))
+
+
+
+@app.command("stats")
+def stats_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Articles, outlets, date range, exact and near duplicates, stories."""
+    with open_store() as store:
+        data = store.stats()
+    if as_json:
+        print_json(data)
+        return
+    for k, v in data.items():
+        out.print(f"{k:16} {v}")
+
+
+@app.command("show")
+def show_cmd(url: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show one stored article by URL."""
+    from ..web.views import article_json
+
+    with open_store() as store:
+        aid = require_article(store, url)
+        article = store.get_article(aid)
+        if as_json:
+            print_json(article_json(article))
+            return
+        out.print(Text.assemble((article.title, "bold"), f"\n{article.outlet} · {article.time or ''}\n{article.url}\n"))
+        for p in article.body:
+            out.print(("## " if p in article.subheadings else "") + p)
+        if article.source_attribution:
+            out.print(f"\nالمصدر: {article.source_attribution}")

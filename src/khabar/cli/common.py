@@ -1,0 +1,82 @@
+"""What every command shares: the app, the --db option, the consoles, errors, the store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Khabar: Arabic-first news aggregation.")
+console = Console(stderr=True)
+# Output is literal: titles and URLs from the wild carry "[...]", which rich would read as markup
+# (and drop, or fail on). Emphasis goes through Text styles; stderr messages escape their data.
+out = Console(highlight=False, soft_wrap=True, markup=False)
+
+
+class State:
+    settings: Settings = Settings()
+
+
+state = State()
+
+
+@app.callback()
+def _main(
+    db: Optional[str] = typer.Option(None, "--db", envvar="KHABAR_DB", help="SQLite database file or postgresql:// URL [default: ./khabar.db]"),
+) -> None:
+    state.settings = Settings.from_env(db)
+
+
+def print_error(message: str, label: str = "error", style: str = "red") -> None:
+    """One line on stderr; the message is data (paths, URLs, titles), never markup."""
+    console.print(f"[{style}]{label}:[/]", escape(message), soft_wrap=True)
+
+
+def require_choice(option: str, value: str, allowed: tuple[str, ...]) -> None:
+    """Unknown format or kind values are usage errors (exit 2), never silently another output."""
+    if value not in allowed:
+        print_error(f"{option} must be {' or '.join(allowed)}, not {value!r}")
+        raise typer.Exit(2)
+
+
+def open_store():
+    from ..store import StoreUnavailable, open_store as _open
+
+    try:
+        return _open(state.settings.db)
+    except StoreUnavailable as e:
+        print_error(str(e))
+        raise typer.Exit(1)
+
+
+def require_article(store, url: str) -> int:
+    """The id of the stored article at ``url``, or a clear error and exit code 1."""
+    from ..eval.report import article_id_for_url
+
+    aid = article_id_for_url(store, url)
+    if aid is None:
+        print_error(f"no article with URL {url}")
+        raise typer.Exit(1)
+    return aid
+
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

@@ -1,0 +1,118 @@
+"""Quality against judged data: related, dups, stories and the CI gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from .common import app, open_store, out, print_error, print_json, state
+
+
+eval_app = typer.Typer(help="Measure quality against judged data (../shared/eval).", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("related")
+def eval_related_cmd(
+    qrels: Path = typer.Option(..., "--qrels"),
+    run: Optional[Path] = typer.Option(None, "--run", help="Evaluate this TREC run instead of computing one"),
+    peer: Optional[Path] = typer.Option(None, "--peer", help="The Lucene peer's TREC run [default: peer-dev.trec beside the qrels]"),
+    k: int = typer.Option(10, "--k", min=1, max=100),
+    no_dense: bool = typer.Option(False, "--no-dense"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """nDCG@10, P@10, copies@10, judged@10 for Khabar and the Lucene peer, side by side."""
+    from contextlib import nullcontext
+
+    from ..eval.report import evaluate_related
+
+    with nullcontext() if run else open_store() as store:  # a given run needs no database
+        report = evaluate_related(store, state.settings, qrels, run, peer, k, use_dense=not no_dense)
+    if as_json:
+        print_json(report)
+        return
+    _print_related_report(report)
+
+
+def _print_related_report(report: dict) -> None:
+    table = Table("metric", "khabar", "lucene-mlt peer")
+    for m in ("ndcg@10", "p@10", "copies@10", "judged@10"):
+        peer = report.get("peer")
+        table.add_row(m, f"{report['khabar'][m]:.4f}", f"{peer[m]:.4f}" if peer else "—")
+    out.print(table)
+    out.print(f"queries: {report['khabar']['queries']}  dense vectors used: {report.get('dense', False)}"
+              f"  lists with two copies of one another: {report.get('near_dup_lists', 'n/a')}")
+    ra = report.get("read_also")
+    if ra:
+        out.print(f"read-also picks: {ra['picks']}  judged {ra['judged']:.3f}  same story or event {ra['same_story']:.3f}"
+                  f"  copies {ra['copies']:.3f}  mean gain {ra['mean_gain']:.3f}")
+    if report.get("losses"):
+        losses = Table("query", "khabar nDCG", "peer nDCG", "loss", title="biggest losses against the peer")
+        for row in report["losses"]:
+            losses.add_row(row["query"][:90], f"{row['khabar']:.3f}", f"{row['peer']:.3f}", f"{row['loss']:.3f}")
+        out.print(losses)
+    if report.get("judged_note"):
+        out.print(report["judged_note"])
+
+
+@eval_app.command("dups")
+def eval_dups_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Pairwise precision/recall/F1 of copy detection over judged pairs."""
+    _eval_pairs("dups", qrels, as_json)
+
+
+@eval_app.command("stories")
+def eval_stories_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Pairwise precision/recall/F1 of story clustering over judged pairs (g=3 vs g≤1)."""
+    _eval_pairs("stories", qrels, as_json)
+
+
+def _eval_pairs(kind: str, qrels: Path, as_json: bool) -> None:
+    from ..eval.report import evaluate_pairs
+
+    with open_store() as store:
+        report = evaluate_pairs(store, state.settings, qrels, kind)
+    _print_pairs(report, as_json)
+
+
+def _print_pairs(report: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(report)
+        return
+    out.print(f"precision {report['precision']:.4f}  recall {report['recall']:.4f}  F1 {report['f1']:.4f}"
+              f"  (tp {report['tp']}, fp {report['fp']}, fn {report['fn']}; pairs missing from the DB: {report['missing']})")
+
+
+@eval_app.command("gate")
+def eval_gate_cmd(
+    qrels: Path = typer.Option(..., "--qrels"),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Stored figures [default: the packaged baseline.json]"),
+    tolerance: float = typer.Option(0.005, "--tolerance", help="Allowed drop (rise for copies@10) before failing"),
+    update: bool = typer.Option(False, "--update", help="Write today's figures as the new baseline"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Fail (exit 1) when dev quality falls below the stored baseline: related, copies, stories."""
+    from ..eval.gate import compare_to_baseline, load_baseline, measure_gated, write_baseline
+
+    with open_store() as store:
+        measured = measure_gated(store, state.settings, qrels)
+    if update:
+        write_baseline(measured, baseline)
+    rows = compare_to_baseline(measured, load_baseline(baseline), tolerance)
+    failed = [r for r in rows if not r.ok]
+    if as_json:
+        print_json({"passed": not failed, "tolerance": tolerance, "rows": [vars(r) for r in rows]})
+    else:
+        table = Table("figure", "baseline", "measured", "must", "result", title="quality gate (dev qrels)")
+        for r in rows:
+            table.add_row(f"{r.section} {r.metric}", f"{r.baseline:.4f}", f"{r.measured:.4f}",
+                          "not fall" if r.direction == "up" else "not rise",
+                          Text("ok", "green") if r.ok else Text("REGRESSED", "bold red"))
+        out.print(table, soft_wrap=False)
+    if failed:
+        print_error(", ".join(f"{r.section} {r.metric}" for r in failed), label="quality gate failed")
+        raise typer.Exit(1)

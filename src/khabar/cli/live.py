@@ -1,0 +1,184 @@
+"""Running it: the demo, the web server, sources and the crawler."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from ..settings import Settings
+from .common import app, console, open_store, out, print_error, print_json, require_choice, state
+
+
+# --- demo -----------------------------------------------------------------------------------------
+@app.command("demo")
+def demo_cmd(
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web pages after preparing"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+) -> None:
+    """Import the built-in demo corpus (into ./khabar-demo.db unless --db is given), index, serve."""
+    from importlib import resources
+
+    from ..ingest.bulk import import_paths
+    from ..pipeline import build_indexes, load_engine
+    from ..rank.dense import embed_missing
+    from ..web.views import related_json, story_page
+
+    db = state.settings.db if state.settings.db != "khabar.db" else "khabar-demo.db"
+    state.settings = Settings(db=db)
+    with open_store() as store:
+        demo_file = resources.files("khabar") / "data" / "demo.jsonl"
+        with resources.as_file(demo_file) as path:
+            report = import_paths(store, [path])
+        with console.status("embedding the demo articles (e5, a few seconds)"):
+            embed_missing(store)  # 40 short texts: cheap here, and stories and related use them
+        build_indexes(store, state.settings)
+        stats = store.stats()
+        out.print(f"demo database {db}: {stats['articles']} articles from {stats['outlets']} outlets, "
+                  f"{stats['stories']} stories, {stats['near_duplicates'] + stats['duplicates']} copies "
+                  f"(new this run: {report.new})")
+        engine = load_engine(store, state.settings)
+        wire = store.list_articles(outlet="wahanews", limit=1)
+        if wire:
+            data = related_json(store, engine.related(wire[0].id))
+            out.print(f"\n{data['article']['title']}")
+            out.print("  also reported by: " + "، ".join(sorted({c['outlet'] for c in data['also_reported_by']})))
+            for s in data["similar"][:5]:
+                out.print(f"  • {s['title']} [{s['outlet']}]")
+        # A running story: the one whose page links the most related stories (its developments).
+        pages = [story_page(store, st["id"], engine) for st in store.list_stories(limit=200)]
+        running = max(pages, key=lambda p: (len(p["related_stories"]), p["article_count"]), default=None)
+        if running and running["related_stories"]:
+            out.print(f"\nstory {running['id']}: {running['label']}  ({running['article_count']} articles)")
+            for r in running["related_stories"]:
+                out.print(f"  ↔ {(r['first_time'] or '')[:10]}  {r['label']}")
+    if serve:
+        _serve(db, host, port)
+
+
+def _serve(db: str, host: str, port: int) -> None:
+    try:
+        from ..web.app import create_app
+    except ImportError:
+        out.print("the web server is not available in this build; run `khabar related URL` to explore")
+        return
+    import uvicorn
+
+    from ..store import StoreUnavailable
+
+    try:
+        web_app = create_app(Settings(db=db))
+    except StoreUnavailable as e:
+        print_error(str(e))
+        raise typer.Exit(1)
+    out.print(f"serving http://{host}:{port}/  (Ctrl-C to stop)")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
+@app.command("serve")
+def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
+    """Serve the JSON API and the web pages."""
+    _serve(state.settings.db, host, port)
+
+
+# --- live sources and crawling ---------------------------------------------------------------------
+sources_app = typer.Typer(help="Feeds, section pages and sitemaps to follow.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("add")
+def sources_add(
+    url: str = typer.Argument(...),
+    name: Optional[str] = typer.Option(None, "--name"),
+    kind: str = typer.Option("feed", "--kind", help="feed | page | sitemap"),
+    allow_private: bool = typer.Option(False, "--allow-private", help="Lift the SSRF guard for this source and its pages"),
+) -> None:
+    """Follow a source."""
+    from ..ingest.urls import InvalidURL, canonical_url
+    from ..models import Source
+
+    require_choice("--kind", kind, ("feed", "page", "sitemap"))
+    try:
+        url = canonical_url(url)
+    except InvalidURL as exc:
+        print_error(str(exc))
+        raise typer.Exit(2)
+    with open_store() as store:
+        src = store.add_source(Source(url=url, name=name or url, kind=kind, allow_private=allow_private))
+        out.print(f"source {src.id}: {url} ({kind}{', private addresses allowed' if allow_private else ''})")
+
+
+@sources_app.command("list")
+def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Sources with health: last success, last error, consecutive failures, next poll."""
+    from dataclasses import asdict
+
+    with open_store() as store:
+        sources = store.list_sources()
+    if as_json:
+        print_json([asdict(s) for s in sources])
+        return
+    table = Table("id", "kind", "enabled", "url", "last success", "last error", "failures", "next poll")
+    for s in sources:
+        table.add_row(str(s.id), s.kind, "yes" if s.enabled else "no", s.url, s.last_success or "—",
+                      s.last_error or "—", str(s.consecutive_failures), s.next_poll or "now")
+    out.print(table)
+
+
+def _set_enabled(source_id: int, enabled: bool) -> None:
+    with open_store() as store:
+        match = [s for s in store.list_sources() if s.id == source_id]
+        if not match:
+            print_error(f"no source {source_id}")
+            raise typer.Exit(1)
+        match[0].enabled = enabled
+        store.update_source(match[0])
+
+
+@sources_app.command("disable")
+def sources_disable(source_id: int = typer.Argument(...)) -> None:
+    """Stop polling a source (its articles stay)."""
+    _set_enabled(source_id, False)
+
+
+@sources_app.command("enable")
+def sources_enable(source_id: int = typer.Argument(...)) -> None:
+    """Resume polling a source."""
+    _set_enabled(source_id, True)
+
+
+@app.command("crawl")
+def crawl_cmd(
+    once: bool = typer.Option(False, "--once", help="One round over all enabled sources, then exit"),
+    delay: float = typer.Option(1.0, "--delay", help="Seconds between requests to one host"),
+) -> None:
+    """Poll sources: fetch new articles, clean, store, then copies, stories and indexes."""
+    import logging
+    import signal
+    import threading
+
+    from ..ingest.fetch import Fetcher, FetchOptions
+    from ..ingest.live import crawl_forever, crawl_once
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # our fetcher logs each request once
+    log = logging.getLogger("khabar.crawl")
+    store = open_store()
+    fetcher = Fetcher(FetchOptions(per_host_delay=delay))
+    try:
+        if once:
+            for r in crawl_once(store, state.settings, fetcher, stop):
+                log.info("%s: %d new of %d%s%s", r.source, r.new, r.seen, " (not modified)" if r.not_modified else "",
+                         f", {len(r.errors)} errors" if r.errors else "")
+                for e in r.errors[:20]:
+                    log.info("  error: %s", e)
+        else:
+            crawl_forever(store, state.settings, fetcher, stop, log=log.info)
+    finally:
+        fetcher.close()
+        store.close()

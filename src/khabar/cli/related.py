@@ -1,0 +1,103 @@
+"""Similar articles and the read-also pick: one article, or a TREC run for a query file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.text import Text
+
+from .common import app, open_store, out, print_error, print_json, require_article, require_choice, state
+
+
+# --- related ----------------------------------------------------------------------------------
+@app.command("related")
+def related_cmd(
+    url: Optional[str] = typer.Argument(None, help="The article URL"),
+    k: int = typer.Option(10, "--k", min=1, max=100),
+    as_json: bool = typer.Option(False, "--json"),
+    queries: Optional[Path] = typer.Option(None, "--queries", help="A file of article URLs, one a line"),
+    fmt: str = typer.Option("text", "--format", help="text | json | trec (with --queries)"),
+    no_dense: bool = typer.Option(False, "--no-dense", help="Ignore stored embeddings (lexical only)"),
+) -> None:
+    """Read-also pick, similar articles and copies ("also reported by") for an article."""
+    from ..eval.report import article_id_for_url
+    from ..pipeline import load_engine
+    from ..web.views import outlet_names, related_json
+
+    require_choice("--format", fmt, ("text", "json", "trec") if queries is not None else ("text", "json"))
+    urls = _read_lines(queries) if queries is not None else []
+    with open_store() as store:
+        engine = load_engine(store, state.settings, use_dense=not no_dense)
+        if queries is not None:
+            missing = 0
+            for q in urls:
+                aid = article_id_for_url(store, q)
+                if aid is None:
+                    missing += 1
+                    continue
+                result = engine.related(aid, k)
+                urls_of = store.get_articles([s.id for s in result.similar])
+                if fmt == "trec":
+                    ranked = _trec_scores([(urls_of[s.id].url, s.score) for s in result.similar])
+                    for rank, (doc, score) in enumerate(ranked, start=1):
+                        sys.stdout.write(f"{q} Q0 {doc} {rank} {score:.6f} khabar\n")
+                else:
+                    sys.stdout.write(json.dumps(related_json(store, result), ensure_ascii=False) + "\n")
+            if missing:
+                print_error(f"{missing} query URL(s) not in the database", label="warning", style="yellow")
+            return
+        if not url:
+            print_error("give an article URL or --queries FILE")
+            raise typer.Exit(2)
+        aid = require_article(store, url)
+        data = related_json(store, engine.related(aid, k))
+        if as_json or fmt == "json":
+            print_json(data)
+            return
+        art = data["article"]
+        names_of = outlet_names(store)
+        name = lambda key: names_of.get(key) or key  # noqa: E731
+        out.print(Text.assemble((art["title"], "bold"), f"  ({name(art['outlet'])}, {art['time']})"))
+        if data["also_reported_by"]:
+            names = "، ".join(sorted({name(c["outlet"]) for c in data["also_reported_by"]}))
+            out.print(f"also reported by: {names}")
+            for c in data["also_reported_by"]:
+                out.print(f"   = {name(c['outlet'])}: {c['title']}  {c['url']}")
+        if data["read_also"]:
+            ra = data["read_also"]
+            out.print(f"\nإقرأ أيضاً (read also): {ra['title']}  ({name(ra['outlet'])}, {ra['time']})  {ra['url']}")
+        out.print("\nمقالات مشابهة (similar):")
+        for n, s in enumerate(data["similar"], start=1):
+            out.print(f"{n:2}. {s['title']}  ({name(s['outlet'])}, {s['time']})  {s['url']}")
+
+
+def _read_lines(path: Path) -> list[str]:
+    """The non-blank lines of a UTF-8 text file; a clear error (exit 1) when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print_error(f"{path}: {exc.strerror or exc}")
+        raise typer.Exit(1)
+    except UnicodeDecodeError as exc:
+        print_error(f"{path}: not UTF-8 text (byte {exc.start})")
+        raise typer.Exit(1)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _trec_scores(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Scores that fall strictly with rank. Diversification can list an item above a slightly
+    higher-scored one, and trec_eval orders a run by score, not by the rank column: so the
+    printed score is capped just below the one before, keeping the list's order either way."""
+    out_rows: list[tuple[str, float]] = []
+    previous = None
+    for doc, score in ranked:
+        score = round(score, 6)
+        if previous is not None and score >= previous:
+            score = round(previous - 1e-6, 6)
+        out_rows.append((doc, score))
+        previous = score
+    return out_rows
