@@ -82,3 +82,25 @@ def test_article_page_in_chromium(server, tmp_path):
         assert page.locator("h1").inner_text() == first_title
         page.screenshot(path=str(ARTIFACTS / "similar.png"), full_page=True)
         browser.close()
+
+
+def test_story_page_links_the_running_storys_other_stories(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1000, "height": 1200})
+        page.goto(f"{server}/api/stories?limit=200")
+        stories = page.evaluate("() => JSON.parse(document.body.innerText).stories")
+        rescue = next(s for s in stories if "وادي الرمال" in s["label"])
+        page.goto(f"{server}/stories/{rescue['id']}")
+        related = page.locator("#related-stories li a")
+        assert related.count() >= 2
+        assert page.evaluate("() => getComputedStyle(document.querySelector('#related-stories')).direction") == "rtl"
+        page.screenshot(path=str(ARTIFACTS / "story.png"), full_page=True)
+        title = related.first.inner_text()
+        related.first.click()
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == title
+        browser.close()

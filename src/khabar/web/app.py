@@ -20,6 +20,7 @@ from ..pipeline import load_engine
 from ..settings import Settings
 from ..store import open_store
 from . import views
+from .plural import arabic_count
 
 __all__ = ["create_app"]
 
@@ -32,6 +33,7 @@ def _date(value: str) -> datetime | None:
         return None
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
+TEMPLATES.env.filters["count"] = arabic_count
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -1,0 +1,19 @@
+"""Arabic counted nouns on the pages: agreement follows the count."""
+
+import pytest
+
+from khabar.web.plural import arabic_count
+
+
+@pytest.mark.parametrize("n, text", [
+    (0, "0 مقال"), (1, "مقال واحد"), (2, "مقالان"), (3, "3 مقالات"), (10, "10 مقالات"), (11, "11 مقالاً"),
+    (99, "99 مقالاً"), (100, "100 مقال"), (102, "102 مقال"), (103, "103 مقالات"), (111, "111 مقالاً"),
+    (31030, "31030 مقالاً"),
+])
+def test_article_counts_agree_with_the_number(n, text):
+    assert arabic_count(n, "article") == text
+
+
+def test_outlets_and_results_have_their_own_forms():
+    assert [arabic_count(n, "outlet") for n in (1, 2, 6, 14)] == ["مصدر واحد", "مصدران", "6 مصادر", "14 مصدراً"]
+    assert [arabic_count(n, "result") for n in (1, 2, 7)] == ["نتيجة واحدة", "نتيجتان", "7 نتائج"]
