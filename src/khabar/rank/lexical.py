@@ -205,7 +205,7 @@ def _count_terms(rows: list[IndexRow], vocab: dict[str, int]):
             tfs.append(tf)
         indptr.append(len(indices))
         lengths.append(sum(counts.values()))
-        for term in set(r.title_terms):
+        for term in dict.fromkeys(r.title_terms):  # ordered: column ids must not depend on string hashing
             title_ind.append(vocab.setdefault(term, len(vocab)))
         title_ptr.append(len(title_ind))
     n, v = len(rows), max(len(vocab), 1)
