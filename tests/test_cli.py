@@ -173,3 +173,11 @@ def test_demo_prepares_and_shows_the_wire_copies_and_a_running_story(tmp_path):
     assert "also reported by: alofoq، nahar، sahel" in r.stdout
     story = r.stdout.split("\nstory ", 1)[1].splitlines()
     assert "سيول" in story[0] and sum("↔" in line and "سيول" in line for line in story[1:]) >= 2
+
+
+def test_clean_reads_a_page_saved_in_windows_1256(tmp_path, shared):
+    page = (shared / "seed" / "page.txt").read_text(encoding="utf-8")
+    legacy = tmp_path / "page-1256.txt"
+    legacy.write_bytes(page.encode("windows-1256", errors="ignore"))
+    data = json.loads(run("clean", str(legacy), "--json").stdout)
+    assert data["source"] == "الجزيرة" and len(data["similar"]) == 10

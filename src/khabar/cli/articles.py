@@ -19,9 +19,10 @@ def clean_cmd(
 ) -> None:
     """Split a scraped page into body, subheadings, source, read-also and similar titles."""
     from ..ingest.clean import clean_page
+    from ..ingest.fetch import decode_body
 
     try:
-        text = file.read_bytes().decode("utf-8", errors="replace")
+        text = decode_body(file.read_bytes())  # UTF-8, else windows-1256 (saved Arabic pages often are)
     except OSError as exc:
         print_error(f"{file}: {exc.strerror}")
         raise typer.Exit(2)
