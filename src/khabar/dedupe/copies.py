@@ -17,6 +17,8 @@ copies + stories; the exact product takes ~3 s after shingling.
 
 Groups form in time order: an article joins the group of the earliest-formed
 group it copies, whose canonical is that group's first article (the original).
+A crawl round's few arrivals are checked against their nearest articles only
+(``find_arrival_copy_links``), with the same rules.
 """
 
 from __future__ import annotations
