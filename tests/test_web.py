@@ -1,6 +1,7 @@
 """API and pages with an in-process client on the demo corpus."""
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -90,6 +91,9 @@ def test_pages_are_rtl_and_escape_html(client):
     wire = client.get("/api/articles", params={"outlet": "wahanews"}).json()["articles"][0]
     page = client.get(f"/articles/{wire['id']}").text
     assert 'id="similar"' in page and "مقالات مشابهة" in page and 'id="also-reported"' in page
+    # The article links its story (full coverage: the wire story's four outlets).
+    story_link = re.search(r'id="story">القصة: <a href="/stories/(\d+)">', page)
+    assert story_link and wire["id"] in client.get(f"/api/stories/{story_link.group(1)}").json()["article_ids"]
     story = client.get("/api/stories").json()["stories"][0]
     assert client.get(f"/stories/{story['id']}").status_code == 200
     # The wire story's copies sit under its first article, not again as developments.

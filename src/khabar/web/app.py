@@ -127,8 +127,11 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
     def article_page(request: Request, article_id: int):
         art = article_or_404(article_id)
-        related = views.related_json(store, engine().related(article_id))
-        return page(request, "article.html", article=views.article_json(art), related=related)
+        eng = engine()
+        related = views.related_json(store, eng.related(article_id))
+        sid = eng.ranker.story_of.get(article_id)  # None for an article newer than the index
+        story = store.get_story(sid) if sid is not None else None
+        return page(request, "article.html", article=views.article_json(art), related=related, story=story)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse)
     def story_html(request: Request, story_id: int):
