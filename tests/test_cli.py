@@ -181,3 +181,19 @@ def test_clean_reads_a_page_saved_in_windows_1256(tmp_path, shared):
     legacy.write_bytes(page.encode("windows-1256", errors="ignore"))
     data = json.loads(run("clean", str(legacy), "--json").stdout)
     assert data["source"] == "الجزيرة" and len(data["similar"]) == 10
+
+
+def test_sources_list_shows_whole_urls_and_the_last_error(tmp_path):
+    from khabar.store import SQLiteStore
+
+    db = str(tmp_path / "k.db")
+    url = "https://news.example.com/feeds/arabic/sections/politics/latest.xml"
+    assert run("--db", db, "sources", "add", url).exit_code == 0
+    store = SQLiteStore(db)
+    src = store.list_sources()[0]
+    src.last_error, src.consecutive_failures = "HTTP 503 from news.example.com", 2
+    store.update_source(src)
+    store.close()
+    lines = run("--db", db, "sources", "list").stdout.splitlines()
+    assert lines[0].split()[-1] == "url" and lines[1].endswith(url) and lines[1].split()[3] == "2"
+    assert lines[2].strip() == "last error: HTTP 503 from news.example.com"

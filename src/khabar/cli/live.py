@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from ..settings import Settings
 from .common import app, console, open_store, out, print_error, print_json, require_choice, state
@@ -120,11 +119,19 @@ def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         print_json([asdict(s) for s in sources])
         return
-    table = Table("id", "kind", "enabled", "url", "last success", "last error", "failures", "next poll")
+    # Plain lines, the URL whole and last (a table cut it to "https:/…" at 80 characters); a
+    # source's last error, when it has one, on an indented line of its own.
+    out.print(f"{'id':>4}  {'kind':7}  {'on':3}  {'fails':>5}  {'last success':19}  {'next poll':19}  url")
     for s in sources:
-        table.add_row(str(s.id), s.kind, "yes" if s.enabled else "no", s.url, s.last_success or "—",
-                      s.last_error or "—", str(s.consecutive_failures), s.next_poll or "now")
-    out.print(table)
+        out.print(f"{s.id:>4}  {s.kind:7}  {'yes' if s.enabled else 'no':3}  {s.consecutive_failures:>5}  "
+                  f"{_minute(s.last_success) or '—':19}  {_minute(s.next_poll) or 'now':19}  {s.url}")
+        if s.last_error:
+            out.print(f"{'':6}last error: {s.last_error}")
+
+
+def _minute(value) -> str:
+    """A stored time (ISO text or datetime) to the minute, or ""."""
+    return str(value)[:16].replace("T", " ") if value else ""
 
 
 def _set_enabled(source_id: int, enabled: bool) -> None:
