@@ -197,3 +197,19 @@ def test_sources_list_shows_whole_urls_and_the_last_error(tmp_path):
     lines = run("--db", db, "sources", "list").stdout.splitlines()
     assert lines[0].split()[-1] == "url" and lines[1].endswith(url) and lines[1].split()[3] == "2"
     assert lines[2].strip() == "last error: HTTP 503 from news.example.com"
+
+
+def test_eval_related_lists_the_biggest_losses_with_whole_query_urls(tmp_path):
+    q = "http://www.example-news.com.sa/Local/News_Detail.aspx?ArticleID=123456&CategoryID=5"
+    qrels = tmp_path / "qrels.jsonl"
+    qrels.write_text("\n".join(json.dumps({"q": q, "d": f"http://d.test/{i}", "g": g, "dup": False})
+                               for i, g in enumerate((3, 2, 0))), encoding="utf-8")
+    mine, peer = tmp_path / "mine.trec", tmp_path / "peer.trec"
+    mine.write_text(f"{q} Q0 http://d.test/2 1 0.9 khabar\n", encoding="utf-8")
+    peer.write_text(f"{q} Q0 http://d.test/0 1 0.9 lucene\n{q} Q0 http://d.test/1 2 0.8 lucene\n", encoding="utf-8")
+    r = run("--db", str(tmp_path / "k.db"), "eval", "related", "--qrels", str(qrels), "--run", str(mine),
+            "--peer", str(peer))
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    row = lines[lines.index("biggest losses against the peer (nDCG@10)") + 2]
+    assert row.split() == ["0.000", "1.000", "1.000", q]

@@ -51,10 +51,11 @@ def _print_related_report(report: dict) -> None:
         out.print(f"read-also picks: {ra['picks']}  judged {ra['judged']:.3f}  same story or event {ra['same_story']:.3f}"
                   f"  copies {ra['copies']:.3f}  mean gain {ra['mean_gain']:.3f}")
     if report.get("losses"):
-        losses = Table("query", "khabar nDCG", "peer nDCG", "loss", title="biggest losses against the peer")
+        # Plain lines with the query URL whole and last, so it can be copied into `khabar related`.
+        out.print("\nbiggest losses against the peer (nDCG@10)")
+        out.print(f"{'khabar':>7}  {'peer':>6}  {'loss':>6}  query")
         for row in report["losses"]:
-            losses.add_row(row["query"][:90], f"{row['khabar']:.3f}", f"{row['peer']:.3f}", f"{row['loss']:.3f}")
-        out.print(losses)
+            out.print(f"{row['khabar']:>7.3f}  {row['peer']:>6.3f}  {row['loss']:>6.3f}  {row['query']}")
     if report.get("judged_note"):
         out.print(report["judged_note"])
 
