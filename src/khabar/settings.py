@@ -46,7 +46,7 @@ class StorySettings:
     dense_story_floor: float = 0.88  # the story gate never goes below this mean cosine
     # Related stories on a story page (stories/related.py): members probed, and the bar.
     related_probes: int = 8
-    related_floor: float = 0.1  # mean best score (a share of the self-match) a related story needs
+    related_floor: float = 0.12  # mean best score (a share of the self-match) a related story needs (dev + demo)
     related_min_share: float = 0.5  # ... and this share of the best related story's
     related_limit: int = 5
 

@@ -1,5 +1,7 @@
 """Related stories: a running story's developments linked as a timeline, not merged."""
 
+import json
+
 from khabar.pipeline import build_indexes, load_engine
 from khabar.rank.related import RelatedResult, Scored
 from khabar.settings import StorySettings
@@ -46,3 +48,19 @@ def test_the_flood_story_pages_link_the_other_flood_stories(demo_store, settings
         assert [r["first_time"] for r in related] == sorted(r["first_time"] for r in related)
         linked += len(related)
     assert linked >= 2 * len(flood_stories)
+
+
+def test_story_links_are_measured_by_grade_against_judgments(demo_store, settings, tmp_path):
+    from khabar.eval.report import evaluate_story_links
+
+    build_indexes(demo_store, settings)
+    rescue, roads = "https://bawaba.example/news/7101", "https://alofoq.example/news/2102"
+    judged = [(rescue, roads, 2, False), (rescue, "https://wahanews.example/news/5001", 0, False),
+              (rescue, "https://marsad.example/news/6106", 3, True),  # a copy: not a link question
+              ("https://marsad.example/news/6101", "https://nahar.example/news/3102", 2, False)]
+    qrels = tmp_path / "qrels.jsonl"
+    qrels.write_text("\n".join(json.dumps({"q": q, "d": d, "g": g, "dup": dup}) for q, d, g, dup in judged))
+    report = evaluate_story_links(demo_store, settings, qrels)
+    assert report["by_grade"][0] == {"pairs": 1, "linked": 0}
+    assert report["by_grade"][3]["pairs"] == 0 and report["by_grade"][2]["pairs"] == 2
+    assert report["by_grade"][2]["linked"] >= 1 and report["unrelated_share"] == 0.0

@@ -72,6 +72,22 @@ def eval_stories_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool =
     _eval_pairs("stories", qrels, as_json)
 
 
+@eval_app.command("story-links")
+def eval_story_links_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """How a story page's related stories agree with judged pairs across stories (by grade)."""
+    from ..eval.report import evaluate_story_links
+
+    with open_store() as store:
+        report = evaluate_story_links(store, state.settings, qrels)
+    if as_json:
+        print_json(report)
+        return
+    for grade, c in sorted(report["by_grade"].items(), reverse=True):
+        out.print(f"grade {grade}: {c['linked']} of {c['pairs']} pairs across stories linked")
+    out.print(f"same story or event among links {report['precision_same_story']:.3f}  "
+              f"of those pairs linked {report['recall_same_story']:.3f}  unrelated among links {report['unrelated_share']:.3f}")
+
+
 def _eval_pairs(kind: str, qrels: Path, as_json: bool) -> None:
     from ..eval.report import evaluate_pairs
 

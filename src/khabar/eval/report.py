@@ -9,7 +9,7 @@ from ..settings import Settings
 from ..store import Store
 from .metrics import load_qrels, load_run, pair_metrics, read_also_metrics, related_metrics
 
-__all__ = ["evaluate_related", "evaluate_pairs", "compute_run", "article_id_for_url"]
+__all__ = ["evaluate_related", "evaluate_pairs", "evaluate_story_links", "compute_run", "article_id_for_url"]
 
 
 def article_id_for_url(store: Store, url: str) -> int | None:
@@ -115,3 +115,41 @@ def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> d
     result = pair_metrics(qrels, same, kind)
     result["missing"] = missing
     return result
+
+
+def evaluate_story_links(store: Store, settings: Settings, qrels_path) -> dict:
+    """How the related-stories links (``Engine.related_stories``) agree with the judgments.
+
+    Over judged pairs (copies left out) whose articles sit in different stories: per grade,
+    how many pairs the query's story links to the candidate's. A link is right for a grade 2
+    (a development of the same story) or 3, and loosely so for 1 (same topic).
+    """
+    from ..pipeline import load_engine
+
+    engine = load_engine(store, settings, use_dense=False)
+    story = dict(store.story_members())
+    linked_by_story: dict[int, set[int]] = {}
+    counts = {g: {"pairs": 0, "linked": 0} for g in (3, 2, 1, 0)}
+    for q, judged in load_qrels(qrels_path).items():
+        qid = article_id_for_url(store, q)
+        for d, j in judged.items():
+            did = article_id_for_url(store, d)
+            if j.dup or qid is None or did is None:
+                continue
+            a, b = story.get(qid), story.get(did)
+            if a is None or b is None or a == b:
+                continue
+            if a not in linked_by_story:
+                found = store.get_story(a)
+                ranked = engine.related_stories(a, found["article_ids"]) if found else []
+                linked_by_story[a] = {sid for sid, _ in ranked}
+            counts[j.grade]["pairs"] += 1
+            counts[j.grade]["linked"] += b in linked_by_story[a]
+    right = counts[3]["linked"] + counts[2]["linked"]
+    linked = sum(c["linked"] for c in counts.values())
+    return {
+        "by_grade": counts,
+        "precision_same_story": right / linked if linked else 0.0,
+        "recall_same_story": right / max(1, counts[3]["pairs"] + counts[2]["pairs"]),
+        "unrelated_share": counts[0]["linked"] / linked if linked else 0.0,
+    }

@@ -7,6 +7,11 @@ the roads closed, the rescue, the victims, the compensation) is then several sto
 and its page links them as a timeline instead of merging them. The links reuse the
 related ranker (tuned on the dev judgments): each probed member's similar list and
 read-also pick vote for the stories they belong to.
+
+Measured on the dev judgments (lexical path; pairs whose articles sit in different
+stories): the links hold 145 of the 338 same-story or same-event pairs, 165 of 536
+same-topic pairs and 42 of 529 unrelated ones. A floor of 0.1 linked 57 unrelated pairs
+(and 147 of the 338); 0.15 links 23 but leaves a piece of the demo flood unlinked.
 """
 
 from __future__ import annotations
