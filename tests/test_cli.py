@@ -213,3 +213,8 @@ def test_eval_related_lists_the_biggest_losses_with_whole_query_urls(tmp_path):
     lines = r.stdout.splitlines()
     row = lines[lines.index("biggest losses against the peer (nDCG@10)") + 2]
     assert row.split() == ["0.000", "1.000", "1.000", q]
+
+
+def test_serve_with_an_unknown_time_zone_is_a_clear_error(tmp_path):
+    r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "serve", "--port", "8795"], env={"KHABAR_TZ": "Mars/Olympus"})
+    assert r.exit_code == 1 and "unknown time zone 'Mars/Olympus'" in r.output, r.output

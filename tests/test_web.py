@@ -172,3 +172,27 @@ def test_server_serves_the_last_index_while_new_articles_wait_for_the_writer(tmp
         assert writer.get_meta("indexed_version") != indexed
         assert c.get(f"/api/articles/{new_id}/related").status_code == 200
     writer.close()
+
+
+def test_pages_show_times_in_the_display_timezone(tmp_path, demo_path):
+    from khabar.store import SQLiteStore
+    from khabar.web.local_time import format_local, check_timezone
+
+    riyadh = check_timezone("Asia/Riyadh")
+    assert format_local("2026-03-01T05:15:00", riyadh) == "2026-03-01 08:15 +03"
+    assert format_local("2026-03-01T22:15:00", riyadh, minutes=False) == "2026-03-02"
+    assert format_local(None, riyadh) == "" and format_local("not a time", riyadh) == "not a time"
+    with pytest.raises(ValueError):
+        check_timezone("Mars/Olympus")
+    db = str(tmp_path / "tz.db")
+    s = SQLiteStore(db)
+    import_paths(s, [demo_path])
+    s.close()
+    # The demo's flood warning was published at 08:15 +03:00 (05:15 UTC).
+    with TestClient(create_app(Settings(db=db, display_timezone="Asia/Riyadh"))) as c:
+        aid = next(a["id"] for a in c.get("/api/articles", params={"outlet": "marsad", "limit": 50}).json()["articles"]
+                   if a["url"] == "https://marsad.example/news/6101")
+        assert "2026-03-01 08:15 +03" in c.get(f"/articles/{aid}").text
+        assert c.get(f"/api/articles/{aid}").json()["time"].startswith("2026-03-01T05:15")  # the API stays UTC
+    with TestClient(create_app(Settings(db=db))) as c:
+        assert "2026-03-01 05:15 UTC" in c.get(f"/articles/{aid}").text

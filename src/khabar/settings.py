@@ -68,10 +68,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     refresh_seconds: float = 5.0  # how often the web server looks for new data and a newer index
+    display_timezone: str = "UTC"  # the pages show times in this IANA zone (KHABAR_TZ), e.g. Asia/Riyadh
 
     @classmethod
     def from_env(cls, db: str | None = None) -> "Settings":
-        return cls(db=db or os.environ.get("KHABAR_DB") or "khabar.db")
+        return cls(db=db or os.environ.get("KHABAR_DB") or "khabar.db",
+                   display_timezone=os.environ.get("KHABAR_TZ") or "UTC")
 
     @property
     def db_path(self) -> Path:

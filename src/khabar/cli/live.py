@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import typer
 
-from ..settings import Settings
 from .common import app, console, open_store, out, print_error, print_json, require_choice, state
 
 
@@ -26,7 +26,7 @@ def demo_cmd(
     from ..web.views import related_json, story_page
 
     db = state.settings.db if state.settings.db != "khabar.db" else "khabar-demo.db"
-    state.settings = Settings(db=db)
+    state.settings = replace(state.settings, db=db)
     with open_store() as store:
         demo_file = resources.files("khabar") / "data" / "demo.jsonl"
         with resources.as_file(demo_file) as path:
@@ -68,8 +68,8 @@ def _serve(db: str, host: str, port: int) -> None:
     from ..store import StoreUnavailable
 
     try:
-        web_app = create_app(Settings(db=db))
-    except StoreUnavailable as e:
+        web_app = create_app(replace(state.settings, db=db))
+    except (StoreUnavailable, ValueError) as e:  # ValueError: an unknown KHABAR_TZ
         print_error(str(e))
         raise typer.Exit(1)
     out.print(f"serving http://{host}:{port}/  (Ctrl-C to stop)")

@@ -20,6 +20,7 @@ from ..pipeline import load_engine
 from ..settings import Settings
 from ..store import open_store
 from . import views
+from .local_time import check_timezone, format_local
 from .plural import arabic_count
 
 __all__ = ["create_app"]
@@ -37,6 +38,7 @@ TEMPLATES.env.filters["count"] = arabic_count
 
 
 def create_app(settings: Settings) -> FastAPI:
+    zone = check_timezone(settings.display_timezone)  # before opening anything: a typo fails at once
     store = open_store(settings.db)
 
     @asynccontextmanager
@@ -117,6 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
     def page(request: Request, name: str, **data) -> HTMLResponse:
         names = outlet_names()
         data["outlet_name"] = lambda key: names.get(key, key)
+        data["when"] = lambda value, minutes=True: format_local(value, zone, minutes)
         return TEMPLATES.TemplateResponse(request, name, data)
 
     @app.get("/", response_class=HTMLResponse)
