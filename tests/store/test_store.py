@@ -99,3 +99,24 @@ def test_delete_removes_from_search_and_leaves_tombstone(store):
     assert store.search(analyze("الأسرى"))[1] == 0
     assert store.stats()["tombstones"] == 1
     assert store.add_articles([(a, analyze_article(a))]).tombstoned == 1
+
+
+def test_top_stories_rank_the_last_days_coverage(demo_store, settings):
+    from datetime import datetime, timedelta
+
+    from khabar.pipeline import build_indexes
+
+    build_indexes(demo_store, settings)
+    top = demo_store.top_stories(window_days=2.0, limit=50)
+    newest = max(a.time for a in demo_store.list_articles(limit=100))
+    keys = [(s["recent_outlets"], s["recent_articles"]) for s in top]
+    assert top and keys == sorted(keys, reverse=True)
+    for s in top:
+        members = demo_store.get_articles(demo_store.get_story(s["id"])["article_ids"]).values()
+        recent = [a for a in members if a.time >= newest - timedelta(days=2)]
+        assert s["recent_articles"] == len(recent) >= 1 and s["recent_outlets"] == len({a.outlet for a in recent})
+        assert s["article_count"] == len(members)
+    # Every story active in the window is there; the wider ones first, whatever their age.
+    active = {st["id"] for st in demo_store.list_stories(limit=100) if datetime.fromisoformat(st["last_time"]) >= newest - timedelta(days=2)}
+    assert {s["id"] for s in top} == active
+    assert demo_store.top_stories(window_days=2.0, limit=2) == top[:2]

@@ -153,6 +153,11 @@ class Store(ABC):
     def list_stories(self, limit: int = 50, offset: int = 0) -> list[dict]: ...
 
     @abstractmethod
+    def top_stories(self, window_days: float = 1.0, limit: int = 30) -> list[dict]:
+        """The most widely covered stories of the last ``window_days`` before the newest article:
+        story fields plus ``recent_articles`` and ``recent_outlets`` (counted in the window)."""
+
+    @abstractmethod
     def get_story(self, story_id: int) -> dict | None:
         """The story's fields plus ``article_ids`` in time order."""
 

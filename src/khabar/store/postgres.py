@@ -18,7 +18,8 @@ from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .pg_schema import PG_MIGRATIONS
 from .rows import (ARTICLE_COLS, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters, article_from_row,
-                   article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict)
+                   article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
+                   top_stories_sql, top_story_dict, window_start)
 
 __all__ = ["PostgresStore"]
 
@@ -320,6 +321,13 @@ class PostgresStore(Store):
             (int(limit), int(offset)),
         )
         return [story_dict(r) for r in rows]
+
+    def top_stories(self, window_days=1.0, limit=30):
+        newest = self._one("SELECT max(time) FROM articles")[0]
+        if not newest:
+            return []
+        rows = self._all(top_stories_sql("%s"), (window_start(newest, window_days), int(limit)))
+        return [top_story_dict(r) for r in rows]
 
     def get_story(self, story_id):
         row = self._one(

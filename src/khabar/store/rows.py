@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..models import Analysis, Article, RelatedItem, Source
 from .base import IndexRow
 
 __all__ = ["ARTICLE_COLS", "SOURCE_COLS", "STORY_COLS", "INDEX_ROW_SELECT", "iso", "parse_time", "article_values",
            "analysis_values", "index_row_from_row", "article_from_row",
-           "source_from_row", "source_update_values", "story_dict", "article_filters", "chunks"]
+           "source_from_row", "source_update_values", "story_dict", "top_stories_sql", "top_story_dict", "window_start",
+           "article_filters", "chunks"]
 
 # a = articles, o = outlets; the order article_from_row reads.
 ARTICLE_COLS = (
@@ -115,6 +116,25 @@ def source_update_values(source: Source) -> tuple:
 
 def story_dict(r) -> dict:
     return dict(zip(STORY_COLS, r))
+
+
+def top_stories_sql(mark: str) -> str:
+    """Stories by their coverage since a cutoff (``mark``: the driver's placeholder): outlets,
+    then articles published since, then the latest. Both dialects."""
+    cols = ", ".join(f"s.{c}" for c in STORY_COLS)
+    return (f"SELECT {cols}, count(*) AS recent_articles, count(DISTINCT a.outlet_id) AS recent_outlets"
+            " FROM stories s JOIN story_articles sa ON sa.story_id = s.id JOIN articles a ON a.id = sa.article_id"
+            f" WHERE a.time >= {mark} GROUP BY {cols}"
+            f" ORDER BY recent_outlets DESC, recent_articles DESC, s.last_time DESC, s.id LIMIT {mark}")
+
+
+def top_story_dict(r) -> dict:
+    return dict(zip((*STORY_COLS, "recent_articles", "recent_outlets"), r))
+
+
+def window_start(newest: str, days: float) -> str:
+    """The stored-time text ``days`` before ``newest`` (stored times compare as text)."""
+    return iso(datetime.fromisoformat(newest) - timedelta(days=days))
 
 
 def article_filters(outlet, since, until, mark: str = "?") -> tuple[str, list]:

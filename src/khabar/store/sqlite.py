@@ -16,7 +16,8 @@ from typing import Iterable, Iterator
 from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .rows import (ARTICLE_COLS, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters, article_from_row,
-                   article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict)
+                   article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
+                   top_stories_sql, top_story_dict, window_start)
 from .schema import MIGRATIONS
 from .writer import Writer
 
@@ -325,6 +326,13 @@ class SQLiteStore(Store):
             (int(limit), int(offset)),
         )
         return [story_dict(r) for r in rows]
+
+    def top_stories(self, window_days=1.0, limit=30):
+        newest = self._db.execute("SELECT max(time) FROM articles").fetchone()[0]
+        if not newest:
+            return []
+        rows = self._db.execute(top_stories_sql("?"), (window_start(newest, window_days), int(limit)))
+        return [top_story_dict(r) for r in rows]
 
     def get_story(self, story_id):
         row = self._db.execute(

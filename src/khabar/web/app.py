@@ -124,8 +124,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request):
-        stories = store.list_stories(limit=30)
-        return page(request, "home.html", stories=stories, stats=store.stats())
+        # The day's most widely covered stories first: the newest alone are one-outlet tickers.
+        return page(request, "home.html", stories=store.top_stories(window_days=1.0, limit=30), stats=store.stats())
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
     def article_page(request: Request, article_id: int):
