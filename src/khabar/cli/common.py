@@ -67,6 +67,11 @@ def require_article(store, url: str) -> int:
     return aid
 
 
+def minute_text(value) -> str:
+    """A stored UTC time (ISO text or datetime) to the minute, "YYYY-MM-DD HH:MM", or ""."""
+    return str(value)[:16].replace("T", " ") if value else ""
+
+
 def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 

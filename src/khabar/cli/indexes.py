@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.text import Text
 
-from .common import app, console, open_store, out, print_error, print_json, progress_bar, require_choice, state
+from .common import app, console, minute_text, open_store, out, print_error, print_json, progress_bar, require_choice, state
 
 
 # --- indexes, copies, stories -----------------------------------------------------------
@@ -62,8 +62,7 @@ def stories_cmd(
         # Plain aligned lines, one per story (a table would wrap or drop columns at 80 characters).
         out.print(f"{'id':>6}  {'articles':>8}  {'outlets':>7}  {'from':16}  {'days':>5}  label")
         for st in store.list_stories(limit=limit):
-            first = (st["first_time"] or "")[:16].replace("T", " ")
-            out.print(f"{st['id']:>6}  {st['article_count']:>8}  {st['outlet_count']:>7}  {first:16}  "
+            out.print(f"{st['id']:>6}  {st['article_count']:>8}  {st['outlet_count']:>7}  {minute_text(st['first_time']):16}  "
                       f"{_span_days(st['first_time'], st['last_time']):>5}  {st['label']}")
 
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import app, console, open_store, out, print_error, print_json, require_choice, state
+from .common import app, console, minute_text, open_store, out, print_error, print_json, require_choice, state
 
 
 # --- demo -----------------------------------------------------------------------------------------
@@ -124,14 +124,9 @@ def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
     out.print(f"{'id':>4}  {'kind':7}  {'on':3}  {'fails':>5}  {'last success':19}  {'next poll':19}  url")
     for s in sources:
         out.print(f"{s.id:>4}  {s.kind:7}  {'yes' if s.enabled else 'no':3}  {s.consecutive_failures:>5}  "
-                  f"{_minute(s.last_success) or '—':19}  {_minute(s.next_poll) or 'now':19}  {s.url}")
+                  f"{minute_text(s.last_success) or '—':19}  {minute_text(s.next_poll) or 'now':19}  {s.url}")
         if s.last_error:
             out.print(f"{'':6}last error: {s.last_error}")
-
-
-def _minute(value) -> str:
-    """A stored time (ISO text or datetime) to the minute, or ""."""
-    return str(value)[:16].replace("T", " ") if value else ""
 
 
 def _set_enabled(source_id: int, enabled: bool) -> None:
