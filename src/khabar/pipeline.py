@@ -46,17 +46,19 @@ def build_indexes(
     with _timed(timings, "load"):
         rows = list(store.iter_index_rows())  # time order
         members = dict(store.story_members())
-        arrivals = set(new_ids or ()) & {r.id for r in rows}
+        stored = {r.id for r in rows}
+        arrivals = set(new_ids or ()) & stored
+        before = stored - arrivals  # what the stored indexes cover when only the arrivals are new
         incremental = (
             not force
             and bool(new_ids)
             and store.get_meta("indexed_vectors") == str(store.count_embeddings())
-            and set(members) == {r.id for r in rows} - arrivals
+            and set(members) == before
         )
     # Order matters: the lexical index first (arrivals find their copy candidates in it),
     # then copies (stories fold a copy into its canonical's story), then stories.
     with _timed(timings, "lexical"):
-        lexical = _appended_index(store, rows, arrivals, settings.index) if incremental else None
+        lexical = _appended_index(store, rows, before, arrivals, settings.index) if incremental else None
         appended = lexical is not None
         if appended:
             # Rows follow the index: time order at its last full build, then arrivals appended.
@@ -70,7 +72,7 @@ def build_indexes(
         links = _index_copies(store, rows, lexical, new_rows, settings)
     with _timed(timings, "stories"):
         vectors = _row_vectors(store, lexical)
-        n_stories = _index_stories(store, rows, lexical, links, members, new_rows, vectors, settings)
+        n_stories = _index_stories(store, rows, row_of, lexical, links, members, new_rows, vectors, settings)
     store.put_blob(LEXICAL_BLOB, version, lexical.to_bytes())
     if vectors is not None:
         with _timed(timings, "ann"):
@@ -109,10 +111,10 @@ def _index_copies(store: Store, rows, lexical: LexicalIndex, new_rows: list[int]
     return existing + added
 
 
-def _index_stories(store: Store, rows, lexical: LexicalIndex, links: list, members: dict[int, int],
-                   new_rows: list[int] | None, vectors: np.ndarray | None, settings: Settings) -> int:
+def _index_stories(store: Store, rows, row_of: dict[int, int], lexical: LexicalIndex, links: list,
+                   members: dict[int, int], new_rows: list[int] | None, vectors: np.ndarray | None,
+                   settings: Settings) -> int:
     """Assign stories (the arrivals on top of the stored state, or everything anew) and store them."""
-    row_of = {r.id: i for i, r in enumerate(rows)}
     copy_rows = {row_of[a]: row_of[c] for a, c, _, _ in links}
     # Story ids are handed out once: the high-water mark survives stories that disappear.
     first_free = max(int(store.get_meta(STORY_ID_HIGH) or 0), max(members.values(), default=0)) + 1
@@ -129,14 +131,15 @@ def _index_stories(store: Store, rows, lexical: LexicalIndex, links: list, membe
     return len(stories)
 
 
-def _appended_index(store: Store, rows, arrivals: set[int], settings: IndexSettings) -> LexicalIndex | None:
+def _appended_index(store: Store, rows, before: set[int], arrivals: set[int],
+                    settings: IndexSettings) -> LexicalIndex | None:
     """The stored lexical index with the arrivals appended, or None when it must be built in
-    full: none stored, not exactly the articles before the arrivals, or too many appended."""
+    full: none stored, not exactly the articles ``before`` the arrivals, or too many appended."""
     blob = store.get_blob(LEXICAL_BLOB)
     if blob is None:
         return None
     stored = LexicalIndex.from_bytes(blob[1])
-    if not np.isfinite(stored.avgdl) or set(stored.ids.tolist()) != {r.id for r in rows} - arrivals:
+    if not np.isfinite(stored.avgdl) or set(stored.ids.tolist()) != before:
         return None
     if stored.size + len(arrivals) - stored.base_size > settings.rebuild_share * stored.base_size:
         return None
@@ -194,17 +197,11 @@ class Engine:
 
     lexical_ranker: Ranker | None = None  # the same lists without dense evidence (related stories)
 
-    def related(self, article_id: int, k: int | None = None, lexical_only: bool = False) -> RelatedResult:
+    def related(self, article_id: int, k: int | None = None) -> RelatedResult:
         rows = list(self.store.iter_index_rows([article_id]))
         if not rows:
             raise KeyError(article_id)
-        r = rows[0]
-        ranker = self.ranker
-        if lexical_only and ranker.vectors is not None:
-            if self.lexical_ranker is None:
-                self.lexical_ranker = Ranker(self.lexical, ranker.settings, ranker.copy_group, ranker.story_of)
-            ranker = self.lexical_ranker
-        return ranker.related(article_id, r.title_terms, r.body_terms, k or self.settings.related.k)
+        return self._rank(rows[0], self.ranker, k)
 
     def related_stories(self, story_id: int, article_ids: list[int]) -> list[tuple[int, float]]:
         """(story id, score) of the stories related to this one (see ``stories.related``).
@@ -214,13 +211,18 @@ class Engine:
         plant), and the bar is set on the lexical scale.
         """
         s = self.settings.stories
-        results = []
-        for aid in pick_probes(article_ids, s.related_probes):
-            try:
-                results.append(self.related(aid, lexical_only=True))
-            except KeyError:
-                continue  # deleted since the index was built
+        ranker = self.ranker
+        if ranker.vectors is not None:
+            if self.lexical_ranker is None:
+                self.lexical_ranker = Ranker(self.lexical, ranker.settings, ranker.copy_group, ranker.story_of)
+            ranker = self.lexical_ranker
+        # One read for all probes; an article deleted since the index was built is simply absent.
+        rows = self.store.iter_index_rows(pick_probes(article_ids, s.related_probes))
+        results = [self._rank(r, ranker) for r in rows]
         return rank_related_stories(story_id, results, self.ranker.story_of.get, s)
+
+    def _rank(self, row, ranker: Ranker, k: int | None = None) -> RelatedResult:
+        return ranker.related(row.id, row.title_terms, row.body_terms, k or self.settings.related.k)
 
 
 def load_engine(store: Store, settings: Settings, use_dense: bool = True, build: bool = True) -> Engine:
