@@ -176,12 +176,14 @@ def test_server_serves_the_last_index_while_new_articles_wait_for_the_writer(tmp
 
 def test_pages_show_times_in_the_display_timezone(tmp_path, demo_path):
     from khabar.store import SQLiteStore
-    from khabar.web.local_time import format_local, check_timezone
+    from khabar.web.local_time import check_timezone, format_local, time_element
 
     riyadh = check_timezone("Asia/Riyadh")
     assert format_local("2026-03-01T05:15:00", riyadh) == "2026-03-01 08:15 +03"
     assert format_local("2026-03-01T22:15:00", riyadh, minutes=False) == "2026-03-02"
     assert format_local(None, riyadh) == "" and format_local("not a time", riyadh) == "not a time"
+    assert time_element(None, riyadh) == ""
+    assert str(time_element('<b>"', riyadh)) == '<span dir="ltr">&lt;b&gt;&#34;</span>'
     with pytest.raises(ValueError):
         check_timezone("Mars/Olympus")
     db = str(tmp_path / "tz.db")
@@ -192,7 +194,41 @@ def test_pages_show_times_in_the_display_timezone(tmp_path, demo_path):
     with TestClient(create_app(Settings(db=db, display_timezone="Asia/Riyadh"))) as c:
         aid = next(a["id"] for a in c.get("/api/articles", params={"outlet": "marsad", "limit": 50}).json()["articles"]
                    if a["url"] == "https://marsad.example/news/6101")
-        assert "2026-03-01 08:15 +03" in c.get(f"/articles/{aid}").text
+        page = c.get(f"/articles/{aid}").text
+        # Isolated left to right, or an RTL line shows the zone as "03+" before the date.
+        assert '<time datetime="2026-03-01T05:15:00+00:00" dir="ltr">2026-03-01 08:15 +03</time>' in page
         assert c.get(f"/api/articles/{aid}").json()["time"].startswith("2026-03-01T05:15")  # the API stays UTC
     with TestClient(create_app(Settings(db=db))) as c:
         assert "2026-03-01 05:15 UTC" in c.get(f"/articles/{aid}").text
+
+
+def test_also_reported_by_names_each_other_outlet_once(tmp_path, demo_path):
+    from khabar.store import SQLiteStore
+    from khabar.web.views import other_outlets
+
+    refs = [{"id": 1, "outlet": "a"}, {"id": 2, "outlet": "b"}, {"id": 3, "outlet": "a"}, {"id": 4, "outlet": "own"}]
+    assert [r["id"] for r in other_outlets(refs, "own")] == [1, 2]
+    assert other_outlets([{"id": 4, "outlet": "own"}], "own") == []
+    # alofoq runs the wire story a second time (an update under another URL).
+    wire = next(json.loads(line) for line in open(demo_path, encoding="utf-8")
+                if json.loads(line)["url"] == "https://alofoq.example/news/2101")
+    again = tmp_path / "again.jsonl"
+    again.write_text(json.dumps({**wire, "url": "https://alofoq.example/news/2101-update",
+                                 "published": "2026-03-03T13:00:00+03:00"}, ensure_ascii=False), encoding="utf-8")
+    db = str(tmp_path / "again.db")
+    s = SQLiteStore(db)
+    import_paths(s, [demo_path, again])
+    s.close()
+    with TestClient(create_app(Settings(db=db))) as c:
+        arts = {a["url"]: a["id"] for a in c.get("/api/articles", params={"limit": 100}).json()["articles"]}
+        also = {c_["url"] for c_ in c.get(f"/api/articles/{arts['https://wahanews.example/news/5001']}/related").json()["also_reported_by"]}
+        assert {"https://alofoq.example/news/2101", "https://alofoq.example/news/2101-update"} <= also  # the API keeps both
+
+        def also_line(aid):
+            page = c.get(f"/articles/{aid}").text
+            return re.search(r'<p class="meta" id="also-reported">(.*?)</p>', page, re.S).group(1)
+
+        line = also_line(arts["https://wahanews.example/news/5001"])
+        assert line.count("الأفق") == 1, line  # one link per outlet, not one per copy
+        line = also_line(arts["https://alofoq.example/news/2101"])
+        assert "الأفق" not in line and line.count("<a ") == 3, line  # not "also published by" itself

@@ -20,7 +20,7 @@ from ..pipeline import load_engine
 from ..settings import Settings
 from ..store import open_store
 from . import views
-from .local_time import check_timezone, format_local
+from .local_time import check_timezone, time_element
 from .plural import arabic_count
 
 __all__ = ["create_app"]
@@ -35,6 +35,7 @@ def _date(value: str) -> datetime | None:
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
 TEMPLATES.env.filters["count"] = arabic_count
+TEMPLATES.env.filters["other_outlets"] = views.other_outlets
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -119,7 +120,7 @@ def create_app(settings: Settings) -> FastAPI:
     def page(request: Request, name: str, **data) -> HTMLResponse:
         names = outlet_names()
         data["outlet_name"] = lambda key: names.get(key, key)
-        data["when"] = lambda value, minutes=True: format_local(value, zone, minutes)
+        data["when"] = lambda value, minutes=True: time_element(value, zone, minutes)
         return TEMPLATES.TemplateResponse(request, name, data)
 
     @app.get("/", response_class=HTMLResponse)

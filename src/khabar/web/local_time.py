@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["check_timezone", "format_local"]
+from markupsafe import Markup
+
+__all__ = ["check_timezone", "format_local", "time_element"]
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -26,13 +28,33 @@ def format_local(value, zone: ZoneInfo, minutes: bool = True) -> str:
     ``zone``, or the date alone; "" when there is none."""
     if not value:
         return ""
-    try:
-        t = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
+    t = _as_utc(value)
+    if t is None:
         return str(value)[:16]  # not a time we wrote: shown as it is rather than failing the page
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
     local = t.astimezone(zone)
     if not minutes:
         return local.strftime("%Y-%m-%d")
     return f"{local.strftime('%Y-%m-%d %H:%M')} {local.tzname()}"
+
+
+def _as_utc(value) -> datetime | None:
+    try:
+        t = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+
+def time_element(value, zone: ZoneInfo, minutes: bool = True) -> Markup:
+    """``format_local`` as an HTML ``<time>`` isolated left-to-right, with the stored time as
+    its machine-readable ``datetime``.
+
+    Why: in a right-to-left paragraph the bidi algorithm reorders "2015-08-11 17:19 +03" into
+    "+03 17:19 2015-08-11" read from the right, and the zone's sign lands on the wrong side
+    ("03+"). ``dir="ltr"`` isolates the time so it reads as written."""
+    text = format_local(value, zone, minutes)
+    if not text:
+        return Markup("")
+    t = _as_utc(value)
+    if t is None:  # not a time we wrote: no machine-readable form to give
+        return Markup('<span dir="ltr">{}</span>').format(text)
+    return Markup('<time datetime="{}" dir="ltr">{}</time>').format(t.isoformat(), text)

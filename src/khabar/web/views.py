@@ -78,6 +78,19 @@ def copy_ref(article: Article) -> dict:
     return {"id": article.id, "url": article.url, "outlet": article.outlet}
 
 
+def other_outlets(refs: list[dict], own: str | None = None) -> list[dict]:
+    """The "also reported by" line of a page: one entry per outlet (its first copy), the
+    article's own outlet left out. Why: an outlet that ran a wire story twice (an update, a
+    second section) was named twice, and "also published by" its own outlet says nothing."""
+    seen = {own}
+    kept = []
+    for ref in refs:
+        if ref["outlet"] not in seen:
+            seen.add(ref["outlet"])
+            kept.append(ref)
+    return kept
+
+
 def outlet_names(store) -> dict[str, str]:
     """Outlet key → display name, for pages and the CLI."""
     return {o["key"]: o["name"] for o in store.outlets()}
