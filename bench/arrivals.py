@@ -1,12 +1,16 @@
 """Benchmark: crawl-like rounds of new arrivals on top of the corpus, against a full rebuild.
 
-usage: python bench/arrivals.py DB [SHARE] [ROUNDS]
+usage: python bench/arrivals.py DB [SHARE] [ROUNDS] [--vectors-from DB2]
 The corpus (../shared/corpus/saudinewsnet) is sorted by time; all but the last SHARE
 (default 0.045) is imported and indexed into DB (created afresh), then the rest arrives in
 ROUNDS (default 10) rounds, each imported and indexed the way `khabar crawl` does (only the
 arrivals: appended to the lexical index, copies checked against their nearest). Prints each
 round's seconds by stage and the gated dev figures (``khabar eval gate``) after the rounds,
 then the same for one full rebuild of the same data, and peak RSS.
+
+With ``--vectors-from DB2`` (a database of the same corpus after ``khabar embed``) the base
+takes its e5 vectors from DB2 (by URL: embedding 30k articles here would take most of an
+hour) and every round embeds its arrivals first (``khabar crawl --embed``), timed on its own.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from pathlib import Path
 
 from khabar.eval.gate import measure_gated
 from khabar.ingest.bulk import BadRecord, ImportFileError, ImportOptions, expand_paths, import_paths, parse_time, read_records
-from khabar.pipeline import build_indexes
+from khabar.pipeline import build_indexes, index_arrivals
+from khabar.rank.dense import MODEL_NAME, embed_missing
 from khabar.settings import Settings
 from khabar.store import open_store
 
@@ -47,10 +52,30 @@ def _figures(store, settings: Settings) -> str:
     return ", ".join(f"{section} {metric} {value:.4f}" for section, m in measured.items() for metric, value in m.items())
 
 
+def _copy_vectors(store, source_db: str) -> int:
+    """The stored vectors of ``source_db`` for the articles ``store`` holds, matched by URL."""
+    source = open_store(source_db)
+    url_of = {r.id: r.url for r in source.iter_index_rows()}
+    batch = []
+    for sid, vec in source.embeddings(MODEL_NAME):
+        aid = store.article_id(url_of.get(sid, ""))
+        if aid is not None:
+            batch.append((aid, vec))
+    source.close()
+    store.put_embeddings(MODEL_NAME, batch)
+    return len(batch)
+
+
 def main() -> None:
-    db = sys.argv[1]
-    share = float(sys.argv[2]) if len(sys.argv) > 2 else 0.045
-    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    args = sys.argv[1:]
+    vectors_from = None
+    if "--vectors-from" in args:
+        at = args.index("--vectors-from")
+        vectors_from = args[at + 1]
+        del args[at : at + 2]
+    db = args[0]
+    share = float(args[1]) if len(args) > 1 else 0.045
+    rounds = int(args[2]) if len(args) > 2 else 10
     records = _records_by_time()
     cut = int(len(records) * (1 - share))
     per = -(-(len(records) - cut) // rounds)
@@ -65,6 +90,8 @@ def main() -> None:
             return path
 
         report = import_paths(store, [write("base.jsonl", records[:cut])])
+        if vectors_from:
+            print(f"base vectors copied from {vectors_from}: {_copy_vectors(store, vectors_from)}")
         t = time.perf_counter()
         build_indexes(store, settings, new_ids=report.new_ids)
         print(f"base: {report.new} articles indexed in {time.perf_counter() - t:.1f} s")
@@ -74,10 +101,17 @@ def main() -> None:
                 break
             report = import_paths(store, [write(f"round{k}.jsonl", part)])
             t = time.perf_counter()
-            info = build_indexes(store, settings, new_ids=report.new_ids)
+            embed = ""
+            if vectors_from:  # what index_arrivals does with IndexSettings.embed_arrivals, timed apart
+                embed_missing(store, only_ids=report.new_ids)
+                embed = f"embedding {time.perf_counter() - t:.2f} s, then "
+                t = time.perf_counter()
+            info = index_arrivals(store, settings, report.new_ids)
             mode = "appended" if info["lexical_appended"] else "full lexical build"
+            mode += ", ANN appended" if info["ann_appended"] else ""
             stages = ", ".join(f"{name} {secs:.2f}" for name, secs in info["seconds"].items())
-            print(f"round {k}: {report.new} arrivals, {time.perf_counter() - t:.2f} s ({mode}; {stages})")
+            print(f"round {k}: {report.new} arrivals, {embed}{time.perf_counter() - t:.2f} s "
+                  f"({'incremental' if info['incremental'] else 'FULL'}; {mode}; {stages})")
     print("dev figures after the rounds:", _figures(store, settings))
     t = time.perf_counter()
     info = build_indexes(store, settings, force=True)

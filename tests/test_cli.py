@@ -115,6 +115,23 @@ def test_embed_indexes_with_the_new_vectors(tmp_path, demo_path):
     store.close()
 
 
+def test_import_embed_gives_only_the_new_articles_vectors(tmp_path, demo_path):
+    from khabar.rank.dense import MODEL_NAME
+    from khabar.store import SQLiteStore
+
+    lines = demo_path.read_text(encoding="utf-8").splitlines()
+    first, rest = tmp_path / "first.jsonl", tmp_path / "rest.jsonl"
+    first.write_text("\n".join(lines[:-2]), encoding="utf-8")
+    rest.write_text("\n".join(lines[-2:]), encoding="utf-8")
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(first)).exit_code == 0
+    assert run("--db", db, "import", "--embed", str(rest)).exit_code == 0
+    store = SQLiteStore(db)
+    assert store.count_embeddings() == 2 and len(store.ids_without_embedding(MODEL_NAME)) == len(lines) - 2
+    assert store.get_meta("indexed_vectors") == "2" and store.get_meta("indexed_version") == store.data_version()
+    store.close()
+
+
 def test_text_output_is_literal_and_story_lines_carry_their_time(tmp_path):
     """Titles from the wild carry "[...]" (and "[/...]"): printed as they are, never read as markup."""
     f = tmp_path / "a.jsonl"

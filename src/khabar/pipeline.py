@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .dedupe.copies import build_shingles, containment, find_arrival_copy_links, find_copy_links
-from .rank.dense import MODEL_NAME, build_ann, load_ann, load_vectors
+from .rank.dense import MODEL_NAME, append_ann, build_ann, embed_missing, load_ann, load_vectors
 from .rank.lexical import LexicalIndex, build_lexical_index, extend_lexical_index
 from .rank.related import Ranker, RelatedResult
 from .settings import IndexSettings, Settings
@@ -19,11 +19,24 @@ from .stories.label import pick_label_rows
 from .stories.related import pick_probes, rank_related_stories
 from .store import Store
 
-__all__ = ["build_indexes", "load_engine", "Engine", "copy_pairs"]
+__all__ = ["build_indexes", "index_arrivals", "load_engine", "Engine", "copy_pairs"]
 
 LEXICAL_BLOB = "lexical-v1"
 ANN_BLOB = "ann-e5-hnsw-v1"
 STORY_ID_HIGH = "story_id_high"  # the highest story id ever handed out
+
+
+def index_arrivals(store: Store, settings: Settings, new_ids: list[int], progress=None) -> dict:
+    """A round of new arrivals (a crawl round, an import): their e5 vectors first when
+    ``IndexSettings.embed_arrivals`` asks for them, then the indexes for the arrivals only.
+
+    Order matters: vectors that exist when the round is indexed are the arrivals' own, so the
+    round stays incremental and the arrivals join stories on dense evidence; vectors added
+    afterwards (``khabar embed``) are new vectors for indexed articles and rebuild everything.
+    """
+    if settings.index.embed_arrivals and new_ids:
+        embed_missing(store, only_ids=new_ids, progress=progress)
+    return build_indexes(store, settings, new_ids=new_ids)
 
 
 def build_indexes(
@@ -49,10 +62,11 @@ def build_indexes(
         stored = {r.id for r in rows}
         arrivals = set(new_ids or ()) & stored
         before = stored - arrivals  # what the stored indexes cover when only the arrivals are new
+        indexed_version = store.get_meta("indexed_version")
         incremental = (
             not force
             and bool(new_ids)
-            and store.get_meta("indexed_vectors") == str(store.count_embeddings())
+            and _only_arrivals_gained_vectors(store, arrivals)
             and set(members) == before
         )
     # Order matters: the lexical index first (arrivals find their copy candidates in it),
@@ -74,15 +88,18 @@ def build_indexes(
         vectors = _row_vectors(store, lexical)
         n_stories = _index_stories(store, rows, row_of, lexical, links, members, new_rows, vectors, settings)
     store.put_blob(LEXICAL_BLOB, version, lexical.to_bytes())
+    ann = None
     if vectors is not None:
         with _timed(timings, "ann"):
-            store.put_blob(ANN_BLOB, version, build_ann(vectors))
+            ann = _appended_ann(store, vectors, indexed_version, lexical.size - len(arrivals)) if appended else None
+            store.put_blob(ANN_BLOB, version, ann or build_ann(vectors))
     store.set_meta("indexed_version", version)
     store.set_meta("indexed_vectors", str(store.count_embeddings()))
     return {
         "skipped": False,
         "incremental": incremental,
         "lexical_appended": appended,
+        "ann_appended": ann is not None,
         "version": version,
         "articles": len(rows),
         "copy_links": len(links),
@@ -129,6 +146,29 @@ def _index_stories(store: Store, rows, row_of: dict[int, int], lexical: LexicalI
     store.replace_stories(stories, story_rows)
     store.set_meta(STORY_ID_HIGH, str(max([first_free - 1, *story_of.values()])))
     return len(stories)
+
+
+def _only_arrivals_gained_vectors(store: Store, arrivals: set[int]) -> bool:
+    """Whether every e5 vector stored since the last build belongs to an arrival (a round
+    embedded before indexing), so the stored indexes still hold for everything else."""
+    indexed = store.get_meta("indexed_vectors")
+    if indexed is None:
+        return False
+    gained = store.count_embeddings() - int(indexed)
+    if gained == 0:
+        return True
+    if gained < 0 or gained > len(arrivals):
+        return False
+    return gained == len(arrivals - set(store.ids_without_embedding(MODEL_NAME)))
+
+
+def _appended_ann(store: Store, vectors: np.ndarray, indexed_version: str | None, stored_rows: int) -> bytes | None:
+    """The last build's ANN index with the arrivals' rows added, or None to build it anew
+    (none stored, or not the one built with the stored lexical index)."""
+    blob = store.get_blob(ANN_BLOB)
+    if blob is None or indexed_version is None or blob[0] != indexed_version:
+        return None
+    return append_ann(blob[1], vectors, stored_rows)
 
 
 def _appended_index(store: Store, rows, before: set[int], arrivals: set[int],

@@ -56,6 +56,10 @@ class IndexSettings:
     # New arrivals are appended to the lexical index (IDF of the last full build) until they
     # exceed this share of it; then the next round rebuilds it in full.
     rebuild_share: float = 0.05
+    # Arrivals get their e5 vectors before they are indexed (``khabar crawl --embed``), so they
+    # join stories on dense evidence at once and the round stays incremental; without it, a
+    # later ``khabar embed`` adds them and rebuilds everything. ~0.1 s an article.
+    embed_arrivals: bool = False
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,18 @@ def test_feed_poll_stores_cleaned_articles_then_nothing_new(site, fetcher, store
     assert health.last_success and health.consecutive_failures == 0 and health.next_poll
 
 
+def test_a_round_with_embed_arrivals_gives_its_articles_vectors(site, fetcher, store, settings):
+    from dataclasses import replace
+
+    from khabar.rank.dense import MODEL_NAME
+
+    store.add_source(Source(url=url(site, "/feed.xml"), name="test", kind="feed"))
+    embedding = replace(settings, index=replace(settings.index, embed_arrivals=True))
+    assert crawl_once(store, embedding, fetcher)[0].new == 3
+    assert store.count_embeddings() == 3 and store.ids_without_embedding(MODEL_NAME) == []
+    assert store.get_meta("indexed_vectors") == "3"  # indexed with them
+
+
 def test_atom_feed(site, fetcher, store):
     src = store.add_source(Source(url=url(site, "/atom.xml"), name="atom", kind="feed"))
     report = poll_source(store, fetcher, src)

@@ -73,3 +73,61 @@ def test_with_vectors_related_stories_stay_on_their_running_story(demo_store, se
     fishermen = story_of[demo_store.article_id("https://bawaba.example/news/7107")]
     linked = {r["id"] for r in story_page(demo_store, fishermen, engine)["related_stories"]}
     assert not linked & (flood | stories_of(water))
+
+
+def test_a_round_embedded_before_indexing_stays_incremental(tmp_path, demo_path, store):
+    """``--embed``: a round's arrivals get vectors first, so the round appends to the lexical
+    and ANN indexes and joins stories on dense evidence, as a full build of the same data
+    would; vectors added later for indexed articles (``khabar embed``) rebuild in full."""
+    import json
+    from dataclasses import replace
+
+    import faiss
+
+    from khabar.ingest.bulk import import_paths
+    from khabar.pipeline import index_arrivals
+    from khabar.settings import IndexSettings, Settings
+    from khabar.store import SQLiteStore
+
+    from ..stories.test_stories import _partition
+
+    records = sorted((json.loads(line) for line in demo_path.read_text(encoding="utf-8").splitlines()),
+                     key=lambda r: r["published"])
+    files = []
+    for name, part in (("a", records[:30]), ("b", records[30:33]), ("c", records[33:])):
+        files.append(tmp_path / f"{name}.jsonl")
+        files[-1].write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in part), encoding="utf-8")
+    settings = Settings(db=":memory:", index=IndexSettings(rebuild_share=0.1))
+    embedding = replace(settings, index=replace(settings.index, embed_arrivals=True))
+
+    bulk = SQLiteStore(":memory:")
+    import_paths(bulk, files[:2])
+    embed_missing(bulk)
+    build_indexes(bulk, settings)
+
+    import_paths(store, files[:1])
+    embed_missing(store)
+    build_indexes(store, settings)
+    before = dict(store.story_members())
+    report = import_paths(store, files[1:2])
+    built = index_arrivals(store, embedding, report.new_ids)
+    assert built["incremental"] and built["lexical_appended"] and built["ann_appended"]
+    assert store.ids_without_embedding(MODEL_NAME) == []  # the arrivals were embedded first
+    version, ann = store.get_blob(ANN_BLOB)
+    assert version == store.data_version()
+    assert faiss.deserialize_index(np.frombuffer(ann, dtype=np.uint8)).ntotal == 33  # 30 stored + 3 added
+    members = dict(store.story_members())
+    assert all(members[a] == sid for a, sid in before.items())
+    assert _partition(store) == _partition(bulk)  # dense stories as a full build makes them
+    engine = load_engine(store, settings)
+    assert engine.ranker.ann is not None and engine.lexical.size == 33
+    for aid in report.new_ids:
+        listed = [s.id for s in engine.related(aid).similar]
+        assert listed and aid not in listed
+
+    report = import_paths(store, files[2:])  # a round without vectors: still incremental
+    assert index_arrivals(store, settings, report.new_ids)["incremental"]
+    assert len(store.ids_without_embedding(MODEL_NAME)) == len(report.new_ids)
+    embed_missing(store)  # vectors for indexed articles: everything is rebuilt with them
+    assert build_indexes(store, settings)["incremental"] is False
+    bulk.close()

@@ -8,7 +8,8 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 
-from .common import app, console, open_store, out, print_error, print_json, progress_bar, require_article, state
+from .common import (app, console, open_store, out, print_error, print_json, progress_bar, require_article, state,
+                     with_embedded_arrivals)
 
 
 # --- foundation ---------------------------------------------------------------------
@@ -46,10 +47,11 @@ def import_cmd(
     paths: list[Path] = typer.Argument(..., help="Zips, .json arrays, .jsonl files or directories of them"),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
     no_index: bool = typer.Option(False, "--no-index", help="Skip building indexes after the import"),
+    embed: bool = typer.Option(False, "--embed", help="Give the new articles e5 vectors before indexing them (~0.1 s each)"),
 ) -> None:
     """Import articles (idempotent on URL); then build the indexes."""
     from ..ingest.bulk import import_paths
-    from ..pipeline import build_indexes
+    from ..pipeline import index_arrivals
 
     with open_store() as store:
         with progress_bar() as progress:
@@ -60,8 +62,15 @@ def import_cmd(
 
             report = import_paths(store, paths, progress=on_progress)
         if report.new and not no_index:
-            with console.status("building indexes (copies, stories, related)"):
-                build_indexes(store, state.settings, new_ids=report.new_ids)
+            settings = with_embedded_arrivals(state.settings) if embed else state.settings
+            if embed:
+                with progress_bar() as progress:
+                    task = progress.add_task("embed", total=len(report.new_ids))
+                    index_arrivals(store, settings, report.new_ids,
+                                   progress=lambda done, total: progress.update(task, completed=done, total=total))
+            else:
+                with console.status("building indexes (copies, stories, related)"):
+                    index_arrivals(store, settings, report.new_ids)
         data = report.to_json()
         if as_json:
             print_json(data)

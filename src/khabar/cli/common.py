@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from typing import Optional
 
 import typer
@@ -32,6 +33,11 @@ def _main(
     db: Optional[str] = typer.Option(None, "--db", envvar="KHABAR_DB", help="SQLite database file or postgresql:// URL [default: ./khabar.db]"),
 ) -> None:
     state.settings = Settings.from_env(db)
+
+
+def with_embedded_arrivals(settings: Settings) -> Settings:
+    """``settings`` with ``IndexSettings.embed_arrivals`` on (``--embed``)."""
+    return replace(settings, index=replace(settings.index, embed_arrivals=True))
 
 
 def print_error(message: str, label: str = "error", style: str = "red") -> None:

@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from .common import app, console, minute_text, open_store, out, print_error, print_json, require_choice, state
+from .common import (app, console, minute_text, open_store, out, print_error, print_json, require_choice, state,
+                     with_embedded_arrivals)
 
 
 # --- demo -----------------------------------------------------------------------------------------
@@ -155,6 +156,7 @@ def sources_enable(source_id: int = typer.Argument(...)) -> None:
 def crawl_cmd(
     once: bool = typer.Option(False, "--once", help="One round over all enabled sources, then exit"),
     delay: float = typer.Option(1.0, "--delay", help="Seconds between requests to one host"),
+    embed: bool = typer.Option(False, "--embed", help="Give each round's arrivals e5 vectors before indexing them"),
 ) -> None:
     """Poll sources: fetch new articles, clean, store, then copies, stories and indexes."""
     import logging
@@ -170,17 +172,18 @@ def crawl_cmd(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # our fetcher logs each request once
     log = logging.getLogger("khabar.crawl")
+    settings = with_embedded_arrivals(state.settings) if embed else state.settings
     store = open_store()
     fetcher = Fetcher(FetchOptions(per_host_delay=delay))
     try:
         if once:
-            for r in crawl_once(store, state.settings, fetcher, stop):
+            for r in crawl_once(store, settings, fetcher, stop):
                 log.info("%s: %d new of %d%s%s", r.source, r.new, r.seen, " (not modified)" if r.not_modified else "",
                          f", {len(r.errors)} errors" if r.errors else "")
                 for e in r.errors[:20]:
                     log.info("  error: %s", e)
         else:
-            crawl_forever(store, state.settings, fetcher, stop, log=log.info)
+            crawl_forever(store, settings, fetcher, stop, log=log.info)
     finally:
         fetcher.close()
         store.close()

@@ -161,7 +161,7 @@ def _due(source: Source, now: datetime) -> bool:
 def crawl_once(store: Store, settings: Settings, fetcher: Fetcher, stop: threading.Event | None = None,
                force: bool = True) -> list[PollReport]:
     """Poll every enabled source (all of them with ``force``, else the due ones), then index once."""
-    from ..pipeline import build_indexes
+    from ..pipeline import index_arrivals
 
     now = _now()
     reports = []
@@ -172,7 +172,7 @@ def crawl_once(store: Store, settings: Settings, fetcher: Fetcher, stop: threadi
             reports.append(poll_source(store, fetcher, source, stop))
     new_ids = [i for r in reports for i in r.new_ids]
     if new_ids:
-        build_indexes(store, settings, new_ids=new_ids)  # only the arrivals: see build_indexes
+        index_arrivals(store, settings, new_ids)  # only the arrivals (and their vectors): see build_indexes
     return reports
 
 

