@@ -37,6 +37,30 @@ def test_api_article_related_and_404(client):
     assert client.get("/openapi.json").status_code == 200
 
 
+def test_api_finds_an_article_by_its_url(client):
+    art = client.get("/api/articles", params={"outlet": "wahanews"}).json()["articles"][0]
+    found = client.get("/api/articles/by-url", params={"url": art["url"]})
+    assert found.status_code == 200 and found.json()["id"] == art["id"]
+    # Canonicalized like the CLI: a tracking parameter and an upper-case host still find it.
+    noisy = art["url"].replace("https://wahanews.example", "https://WAHANEWS.example") + "?utm_source=x"
+    assert client.get("/api/articles/by-url", params={"url": noisy}).json()["id"] == art["id"]
+    assert client.get("/api/articles/by-url", params={"url": "https://nowhere.test/x"}).status_code == 404
+    assert client.get("/api/articles/by-url", params={"url": "not a url"}).status_code == 404
+    assert client.get("/api/articles/by-url").status_code == 422
+
+
+def test_api_top_stories_is_the_front_page(client):
+    data = client.get("/api/top-stories").json()
+    assert data["window_days"] == 1.0 and data["stories"]
+    keys = [(s["recent_outlets"], s["recent_articles"]) for s in data["stories"]]
+    assert keys == sorted(keys, reverse=True)  # most widely covered first
+    home = client.get("/").text
+    assert home.index(f'/stories/{data["stories"][0]["id"]}"') < home.index(f'/stories/{data["stories"][-1]["id"]}"')
+    wider = client.get("/api/top-stories", params={"window_days": 30, "limit": 3}).json()["stories"]
+    assert len(wider) == 3 and wider[0]["recent_outlets"] >= data["stories"][0]["recent_outlets"]
+    assert client.get("/api/top-stories", params={"window_days": 0}).status_code == 422
+
+
 @pytest.mark.parametrize("q,expected", [
     ("الاسرى", "https://nahar.example/news/3107"),
     ("أسرى", "https://nahar.example/news/3107"),

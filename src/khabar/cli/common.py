@@ -64,7 +64,7 @@ def open_store():
 
 def require_article(store, url: str) -> int:
     """The id of the stored article at ``url``, or a clear error and exit code 1."""
-    from ..eval.report import article_id_for_url
+    from ..ingest.urls import article_id_for_url
 
     aid = article_id_for_url(store, url)
     if aid is None:

@@ -24,7 +24,7 @@ def related_cmd(
     no_dense: bool = typer.Option(False, "--no-dense", help="Ignore stored embeddings (lexical only)"),
 ) -> None:
     """Read-also pick, similar articles and copies ("also reported by") for an article."""
-    from ..eval.report import article_id_for_url
+    from ..ingest.urls import article_id_for_url
     from ..pipeline import load_engine
     from ..web.views import outlet_names, related_json
 

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..ingest.urls import InvalidURL, canonical_url
+from ..ingest.urls import article_id_for_url
 from ..settings import Settings
 from ..store import Store
 from .metrics import load_qrels, load_run, pair_metrics, read_also_metrics, related_metrics
 
-__all__ = ["evaluate_related", "evaluate_pairs", "evaluate_story_links", "compute_run", "article_id_for_url"]
-
-
-def article_id_for_url(store: Store, url: str) -> int | None:
-    """The stored article at ``url`` after canonicalization, else None.
-
-    Arabic paths arrive both raw and percent-encoded; either spelling finds the article.
-    """
-    from urllib.parse import quote, unquote
-
-    try:
-        canonical = canonical_url(url)
-    except InvalidURL:
-        return None
-    for candidate in (canonical, unquote(canonical), quote(canonical, safe=":/?&=%#+;,@!$'()*~")):
-        aid = store.article_id(candidate)
-        if aid is not None:
-            return aid
-    return None
+__all__ = ["evaluate_related", "evaluate_pairs", "evaluate_story_links", "compute_run"]
 
 
 def compute_run(store: Store, settings: Settings, queries: list[str], k: int, use_dense: bool) -> dict:

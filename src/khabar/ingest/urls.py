@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["canonical_url", "InvalidURL"]
+__all__ = ["article_id_for_url", "canonical_url", "InvalidURL"]
 
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src")
 
@@ -39,3 +39,21 @@ def canonical_url(url: str) -> str:
         kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not k.lower().startswith(_TRACKING_PREFIXES)]
         query = urlencode(kept, safe=":/")
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
+
+
+def article_id_for_url(store, url: str) -> int | None:
+    """The stored article at ``url`` after canonicalization, else None.
+
+    Arabic paths arrive both raw and percent-encoded; either spelling finds the article.
+    """
+    from urllib.parse import quote, unquote
+
+    try:
+        canonical = canonical_url(url)
+    except InvalidURL:
+        return None
+    for candidate in (canonical, unquote(canonical), quote(canonical, safe=":/?&=%#+;,@!$'()*~")):
+        aid = store.article_id(candidate)
+        if aid is not None:
+            return aid
+    return None

@@ -16,6 +16,7 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from ..ingest.urls import article_id_for_url
 from ..pipeline import load_engine
 from ..settings import Settings
 from ..store import open_store
@@ -86,6 +87,15 @@ def create_app(settings: Settings) -> FastAPI:
                      limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
         return views.article_list(store, outlet, since, until, limit, offset)
 
+    @app.get("/api/articles/by-url")
+    def api_article_by_url(url: str = Query(..., min_length=1, max_length=4000)):
+        """The article stored at ``url`` (canonicalized; Arabic paths raw or percent-encoded):
+        how a site that knows its own URLs finds the id for ``/related``."""
+        aid = article_id_for_url(store, url)
+        if aid is None:
+            raise HTTPException(status_code=404, detail=f"no article with URL {url}")
+        return views.article_json(article_or_404(aid))
+
     @app.get("/api/articles/{article_id}")
     def api_article(article_id: int):
         return views.article_json(article_or_404(article_id))
@@ -98,6 +108,11 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/stories")
     def api_stories(limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
         return {"stories": store.list_stories(limit, offset)}
+
+    @app.get("/api/top-stories")
+    def api_top_stories(window_days: float = Query(1.0, gt=0, le=365), limit: int = Query(30, ge=1, le=100)):
+        engine()  # a database never indexed gets its stories here, as for the other views
+        return views.top_stories(store, window_days, limit)
 
     @app.get("/api/stories/{story_id}")
     def api_story(story_id: int):
@@ -126,7 +141,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request):
         # The day's most widely covered stories first: the newest alone are one-outlet tickers.
-        return page(request, "home.html", stories=store.top_stories(window_days=1.0, limit=30), stats=store.stats())
+        engine()  # a database never indexed gets its stories here, as for the other views
+        return page(request, "home.html", **views.top_stories(store, 1.0, 30), stats=store.stats())
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
     def article_page(request: Request, article_id: int):

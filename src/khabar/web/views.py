@@ -96,6 +96,13 @@ def outlet_names(store) -> dict[str, str]:
     return {o["key"]: o["name"] for o in store.outlets()}
 
 
+def top_stories(store, window_days: float, limit: int) -> dict:
+    """The front page: the most widely covered stories of the ``window_days`` before the
+    newest article (outlets, then articles, counted in the window). The newest stories alone
+    were one-outlet market tickers on the corpus."""
+    return {"window_days": window_days, "stories": store.top_stories(window_days=window_days, limit=limit)}
+
+
 def story_page(store, story_id: int, engine) -> dict | None:
     """A story's articles in time order; a copy is listed under the first article of its text
     ("also reported by"), not again as a development. ``related_stories`` (oldest first, a
