@@ -256,3 +256,50 @@ def test_also_reported_by_names_each_other_outlet_once(tmp_path, demo_path):
         assert line.count("الأفق") == 1, line  # one link per outlet, not one per copy
         line = also_line(arts["https://alofoq.example/news/2101"])
         assert "الأفق" not in line and line.count("<a ") == 3, line  # not "also published by" itself
+
+
+def test_atom_feeds_of_the_front_page_and_of_a_story(client):
+    import feedparser
+
+    top = client.get("/feeds/top.atom")
+    assert top.status_code == 200 and top.headers["content-type"].startswith("application/atom+xml")
+    parsed = feedparser.parse(top.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    stories = client.get("/api/top-stories").json()["stories"]
+    assert {e.link for e in parsed.entries} == {f"http://testserver/stories/{s['id']}" for s in stories}
+    assert all(e.updated_parsed for e in parsed.entries)
+    assert 'href="/feeds/top.atom"' in client.get("/").text  # autodiscovery
+
+    wire = client.get("/api/articles/by-url", params={"url": "https://wahanews.example/news/5001"}).json()["id"]
+    sid = next(s["id"] for s in client.get("/api/stories", params={"limit": 200}).json()["stories"]
+               if wire in client.get(f"/api/stories/{s['id']}").json()["article_ids"])
+    page = client.get(f"/stories/{sid}").text
+    assert f'href="/stories/{sid}/feed.atom"' in page
+    feed = feedparser.parse(client.get(f"/stories/{sid}/feed.atom").content)
+    assert not feed.bozo and feed.feed.language == "ar"
+    story = client.get(f"/api/stories/{sid}").json()
+    assert [e.link for e in feed.entries] == [f"http://testserver/articles/{a['id']}"
+                                              for a in sorted(story["articles"], key=lambda a: a["time"], reverse=True)]
+    first = next(e for e in feed.entries if e.link.endswith(f"/articles/{wire}"))
+    assert "https://wahanews.example/news/5001" in [link.href for link in first.links]  # the outlet's own page
+    assert "نشرته أيضاً" in first.summary  # its copies, named once each
+    assert client.get("/stories/999999/feed.atom").status_code == 404
+
+
+def test_atom_feed_escapes_what_it_carries(client):
+    evil = client.get("/api/articles/by-url", params={"url": "https://evil.test/1"}).json()["id"]
+    sid = next(s["id"] for s in client.get("/api/stories", params={"limit": 200}).json()["stories"]
+               if evil in client.get(f"/api/stories/{s['id']}").json()["article_ids"])
+    body = client.get(f"/stories/{sid}/feed.atom").text
+    assert "<script>" not in body and "&lt;script&gt;" in body
+    import xml.etree.ElementTree as ET
+
+    ET.fromstring(body.encode())  # well-formed
+    from khabar.web.feeds import story_feed
+
+    odd = {"id": 1, "label": "قصة\x0b", "articles": [{"id": 2, "url": "https://x.test/a?b=1&c=<2>", "title": "عنوان\x01 <b>",
+                                                     "outlet": "x", "time": None, "lead": "نص & نص"}]}
+    root = ET.fromstring(story_feed(odd, "http://h", str))  # a stray control character is dropped, not fatal
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert root.find("a:entry/a:title", ns).text == "عنوان <b>"
+    assert root.find("a:entry/a:link[@rel='related']", ns).get("href") == "https://x.test/a?b=1&c=<2>"

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ..ingest.urls import article_id_for_url
 from ..pipeline import load_engine
 from ..settings import Settings
 from ..store import open_store
-from . import views
+from . import feeds, views
 from .local_time import check_timezone, time_element
 from .plural import arabic_count
 
@@ -34,6 +34,12 @@ def _date(value: str) -> datetime | None:
     except ValueError:
         return None
 
+
+def _base(request: Request) -> str:
+    """The server's own address as the client reached it: feeds need absolute links."""
+    return str(request.base_url).rstrip("/")
+
+
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
 TEMPLATES.env.filters["count"] = arabic_count
 TEMPLATES.env.filters["other_outlets"] = views.other_outlets
@@ -45,6 +51,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        # Loaded before the first request: a database never indexed is built here (stories,
+        # copies), so every view has them, and the first reader does not wait for the load.
+        engine()
         yield
         store.close()
 
@@ -111,7 +120,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/top-stories")
     def api_top_stories(window_days: float = Query(1.0, gt=0, le=365), limit: int = Query(30, ge=1, le=100)):
-        engine()  # a database never indexed gets its stories here, as for the other views
         return views.top_stories(store, window_days, limit)
 
     @app.get("/api/stories/{story_id}")
@@ -141,7 +149,6 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request):
         # The day's most widely covered stories first: the newest alone are one-outlet tickers.
-        engine()  # a database never indexed gets its stories here, as for the other views
         return page(request, "home.html", **views.top_stories(store, 1.0, 30), stats=store.stats())
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
@@ -159,6 +166,22 @@ def create_app(settings: Settings) -> FastAPI:
         if data is None:
             raise HTTPException(status_code=404, detail=f"no story {story_id}")
         return page(request, "story.html", story=data)
+
+    # --- Atom feeds ---------------------------------------------------------------------
+    def atom(body: bytes) -> Response:
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+    @app.get("/feeds/top.atom")
+    def top_feed(request: Request):
+        return atom(feeds.top_stories_feed(views.top_stories(store, 1.0, 30), _base(request)))
+
+    @app.get("/stories/{story_id}/feed.atom")
+    def story_feed(request: Request, story_id: int):
+        data = views.story_page(store, story_id, engine())
+        if data is None:
+            raise HTTPException(status_code=404, detail=f"no story {story_id}")
+        names = outlet_names()
+        return atom(feeds.story_feed(data, _base(request), lambda key: names.get(key, key)))
 
     @app.get("/search", response_class=HTMLResponse)
     def search_html(request: Request, q: str = "", outlet: Optional[str] = None, since: str = "", until: str = "",

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
-__all__ = ["check_timezone", "format_local", "time_element"]
+__all__ = ["as_utc", "check_timezone", "format_local", "time_element"]
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -28,7 +28,7 @@ def format_local(value, zone: ZoneInfo, minutes: bool = True) -> str:
     ``zone``, or the date alone; "" when there is none."""
     if not value:
         return ""
-    t = _as_utc(value)
+    t = as_utc(value)
     if t is None:
         return str(value)[:16]  # not a time we wrote: shown as it is rather than failing the page
     local = t.astimezone(zone)
@@ -37,7 +37,8 @@ def format_local(value, zone: ZoneInfo, minutes: bool = True) -> str:
     return f"{local.strftime('%Y-%m-%d %H:%M')} {local.tzname()}"
 
 
-def _as_utc(value) -> datetime | None:
+def as_utc(value) -> datetime | None:
+    """A stored time (ISO text or datetime; naive means UTC) as an aware UTC datetime, or None."""
     try:
         t = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
@@ -54,7 +55,7 @@ def time_element(value, zone: ZoneInfo, minutes: bool = True) -> Markup:
     text = format_local(value, zone, minutes)
     if not text:
         return Markup("")
-    t = _as_utc(value)
+    t = as_utc(value)
     if t is None:  # not a time we wrote: no machine-readable form to give
         return Markup('<span dir="ltr">{}</span>').format(text)
     return Markup('<time datetime="{}" dir="ltr">{}</time>').format(t.isoformat(), text)
