@@ -120,3 +120,18 @@ def test_top_stories_rank_the_last_days_coverage(demo_store, settings):
     active = {st["id"] for st in demo_store.list_stories(limit=100) if datetime.fromisoformat(st["last_time"]) >= newest - timedelta(days=2)}
     assert {s["id"] for s in top} == active
     assert demo_store.top_stories(window_days=2.0, limit=2) == top[:2]
+
+
+def test_get_stories_reads_many_in_one_call(demo_store, settings):
+    from khabar.pipeline import build_indexes
+
+    build_indexes(demo_store, settings)
+    listed = demo_store.list_stories(limit=5)
+    ids = [st["id"] for st in listed]
+    got = demo_store.get_stories([*ids, ids[0], 10**9])  # a repeat and an unknown id
+    assert sorted(got) == sorted(ids)
+    for st in listed:
+        one = demo_store.get_story(st["id"])
+        one.pop("article_ids")
+        assert got[st["id"]] == one == st
+    assert demo_store.get_stories([]) == {}

@@ -161,6 +161,10 @@ class Store(ABC):
     def get_story(self, story_id: int) -> dict | None:
         """The story's fields plus ``article_ids`` in time order."""
 
+    @abstractmethod
+    def get_stories(self, ids: list[int]) -> dict[int, dict]:
+        """The fields of the stories that exist among ``ids`` (no members), in one read."""
+
     # --- dense vectors and derived blobs --------------------------------------
     @abstractmethod
     def put_embeddings(self, model: str, rows: list[tuple[int, bytes]]) -> None: ...

@@ -329,6 +329,18 @@ class PostgresStore(Store):
         rows = self._all(top_stories_sql("%s"), (window_start(newest, window_days), int(limit)))
         return [top_story_dict(r) for r in rows]
 
+    def get_stories(self, ids):
+        out = {}
+        for chunk in chunks(list(dict.fromkeys(int(i) for i in ids)), 500):
+            marks = ",".join(["%s"] * len(chunk))
+            rows = self._all(
+                f"SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories WHERE id IN ({marks})",
+                chunk,
+            )
+            for row in rows:
+                out[row[0]] = story_dict(row)
+        return out
+
     def get_story(self, story_id):
         row = self._one(
             "SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories WHERE id = %s",

@@ -334,6 +334,18 @@ class SQLiteStore(Store):
         rows = self._db.execute(top_stories_sql("?"), (window_start(newest, window_days), int(limit)))
         return [top_story_dict(r) for r in rows]
 
+    def get_stories(self, ids):
+        out = {}
+        for chunk in chunks(list(dict.fromkeys(int(i) for i in ids)), 500):
+            marks = ",".join(["?"] * len(chunk))
+            rows = self._db.execute(
+                f"SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories WHERE id IN ({marks})",
+                chunk,
+            )
+            for row in rows:
+                out[row[0]] = story_dict(row)
+        return out
+
     def get_story(self, story_id):
         row = self._db.execute(
             "SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories WHERE id = ?",

@@ -126,12 +126,9 @@ def story_page(store, story_id: int, engine) -> dict | None:
         by_group[group] = card
         cards.append(card)
     story["articles"] = cards
-    related = []
-    for sid, score in engine.related_stories(story_id, story["article_ids"]):
-        other = store.get_story(sid)
-        if other is not None:  # re-clustered since the engine loaded
-            other.pop("article_ids", None)
-            related.append({**other, "score": score})
+    linked = engine.related_stories(story_id, story["article_ids"])
+    others = store.get_stories([sid for sid, _ in linked])  # one read; a story re-clustered since is absent
+    related = [{**others[sid], "score": score} for sid, score in linked if sid in others]
     story["related_stories"] = sorted(related, key=lambda s: (s["first_time"] or "", s["id"]))
     return story
 
