@@ -149,3 +149,37 @@ def test_real_corpus_day_imports(store, shared):
     day = sorted((shared / "corpus" / "saudinewsnet").glob("*.zip"))[0]
     report = import_paths(store, [day])
     assert report.new > 1000 and not report.errors and not report.skipped
+
+
+def test_times_without_a_zone_are_read_in_the_zone_given(store, tmp_path):
+    from datetime import datetime
+
+    from khabar.ingest.bulk import ImportOptions, parse_time
+
+    f = tmp_path / "local.jsonl"
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        _rec(1, date_extracted="2026-01-02 10:00:00"),  # naive: local Riyadh time
+        _rec(2, date_extracted="2026-01-02 10:00:00", published="2026-01-02T10:00:00+01:00"),  # zoned: as written
+    ]), encoding="utf-8")
+    import_paths(store, [f], ImportOptions(naive_timezone="Asia/Riyadh"))
+    times = {a.url[-1]: a.time for a in store.list_articles(limit=10)}
+    assert times == {"1": datetime(2026, 1, 2, 7, 0), "2": datetime(2026, 1, 2, 9, 0)}
+    assert parse_time("2026-01-02 10:00:00") == datetime(2026, 1, 2, 10, 0)  # default: naive is UTC
+
+
+def test_import_naive_tz_option(tmp_path):
+    from typer.testing import CliRunner
+
+    from khabar.cli import app
+    from khabar.store import SQLiteStore
+
+    f = tmp_path / "local.jsonl"
+    f.write_text(json.dumps(_rec(1, date_extracted="2026-01-02 10:00:00"), ensure_ascii=False), encoding="utf-8")
+    db = str(tmp_path / "k.db")
+    runner = CliRunner()
+    bad = runner.invoke(app, ["--db", db, "import", "--naive-tz", "Mars/Olympus", str(f)])
+    assert bad.exit_code == 2 and "unknown time zone" in bad.output
+    assert runner.invoke(app, ["--db", db, "import", "--naive-tz", "Asia/Riyadh", str(f)]).exit_code == 0
+    s = SQLiteStore(db)
+    assert s.list_articles(limit=1)[0].time.hour == 7
+    s.close()

@@ -48,10 +48,19 @@ def import_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
     no_index: bool = typer.Option(False, "--no-index", help="Skip building indexes after the import"),
     embed: bool = typer.Option(False, "--embed", help="Give the new articles e5 vectors before indexing them (~0.1 s each)"),
+    naive_tz: str = typer.Option("UTC", "--naive-tz", help="Zone of times written without one (an IANA name, e.g. Asia/Riyadh)"),
 ) -> None:
     """Import articles (idempotent on URL); then build the indexes."""
-    from ..ingest.bulk import import_paths
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from ..ingest.bulk import ImportOptions, import_paths
     from ..pipeline import index_arrivals
+
+    try:
+        ZoneInfo(naive_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise typer.BadParameter(f"unknown time zone {naive_tz!r} (an IANA name such as Asia/Riyadh or UTC)",
+                                 param_hint="--naive-tz") from None
 
     with open_store() as store:
         with progress_bar() as progress:
@@ -60,7 +69,7 @@ def import_cmd(
             def on_progress(name: str, done: int, total: int) -> None:
                 progress.update(task, description=escape(f"import {name}"), completed=done, total=total)
 
-            report = import_paths(store, paths, progress=on_progress)
+            report = import_paths(store, paths, ImportOptions(naive_timezone=naive_tz), progress=on_progress)
         if report.new and not no_index:
             settings = with_embedded_arrivals(state.settings) if embed else state.settings
             if embed:

@@ -16,11 +16,13 @@ import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
+from functools import lru_cache
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from ..models import Analysis, Article, analyze_article
 from ..store import Store
@@ -38,6 +40,9 @@ SUFFIXES = (".zip", ".json", ".jsonl")
 class ImportOptions:
     max_body_chars: int = 1_000_000  # a body larger than this is not an article
     max_file_bytes: int = 2_000_000_000
+    # The zone of times written without one ("2015-07-21 02:51:32"): a dump from local-time
+    # sites says Asia/Riyadh, say, or every time lands hours off (``khabar import --naive-tz``).
+    naive_timezone: str = "UTC"
 
 
 @dataclass
@@ -214,8 +219,9 @@ def _check_text(value, what: str) -> str:
     return value
 
 
-def parse_time(value) -> datetime | None:
-    """ISO 8601, 'YYYY-MM-DD hh:mm:ss' or RFC 2822; naive UTC; None if absent or unparsable."""
+def parse_time(value, naive_zone: tzinfo | None = None) -> datetime | None:
+    """ISO 8601, 'YYYY-MM-DD hh:mm:ss' or RFC 2822 as naive UTC; a time without a zone is read
+    in ``naive_zone`` (default UTC); None if absent or unparsable."""
     if not value or not isinstance(value, str):
         return None
     value = value.strip()
@@ -226,9 +232,16 @@ def parse_time(value) -> datetime | None:
             t = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
+    if t.tzinfo is None and naive_zone is not None:
+        t = t.replace(tzinfo=naive_zone)
     if t.tzinfo is not None:
         t = t.astimezone(timezone.utc).replace(tzinfo=None)
     return t
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> tzinfo | None:
+    return None if name.upper() == "UTC" else ZoneInfo(name)
 
 
 def record_to_article(record, options: ImportOptions) -> tuple[Article, Analysis]:
@@ -249,8 +262,9 @@ def record_to_article(record, options: ImportOptions) -> tuple[Article, Analysis
     if not outlet:
         outlet = (urlsplit(url).hostname or "unknown").removeprefix("www.")
     author = " ".join(_check_text(record.get("author"), "author").split()) or None
-    published = parse_time(record.get("published"))
-    extracted = parse_time(record.get("date_extracted") or record.get("extracted"))
+    zone = _zone(options.naive_timezone)
+    published = parse_time(record.get("published"), zone)
+    extracted = parse_time(record.get("date_extracted") or record.get("extracted"), zone)
     article = article_from_page(clean_page(content), url, outlet, title, author=author, published=published,
                                 extracted=extracted)
     return article, analyze_article(article)
