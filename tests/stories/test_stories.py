@@ -49,8 +49,20 @@ def test_incremental_arrival_matches_bulk(tmp_path, demo_path, settings):
 def test_threshold_edges_for_joining(demo_store):
     rows = list(demo_store.iter_index_rows())
     lex = build_lexical_index(rows)
-    apart = assign_stories(lex, StorySettings(join_threshold=1.01))
+    apart = assign_stories(lex, StorySettings(join_threshold=1.01, near_join_threshold=1.01))
     assert len(set(apart.story_of.values())) == len(rows)  # nothing is similar enough
+    # Within near_days the lower bar applies: the same-day pairs that pass it join, no others.
+    near = assign_stories(lex, StorySettings(join_threshold=1.01, near_join_threshold=0.0, window_days=100,
+                                             story_threshold=0.0))
+    times = lex.times
+    for sid in set(near.story_of.values()):
+        members = sorted(times[m] for m in near.members[sid])
+        assert all(b - a <= StorySettings().near_days for a, b in zip(members, members[1:])), sid
+    assert len(set(near.story_of.values())) < len(rows)
+    never = assign_stories(lex, StorySettings(join_threshold=1.01, near_join_threshold=0.0, near_days=0.0,
+                                              story_threshold=0.0))
+    assert len(set(never.story_of.values())) == len(rows) - sum(  # only exact-time pairs remain "near"
+        1 for a, b in zip(sorted(times), sorted(times)[1:]) if a == b)
     together = assign_stories(lex, StorySettings(join_threshold=0.0, window_days=100))
     assert len(set(together.story_of.values())) < len(rows)
     closed = assign_stories(lex, StorySettings(join_threshold=0.0, window_days=0.0))

@@ -4,7 +4,8 @@ Each article is compared with the stories still open (a member seen within the
 window): it joins the story of its most similar member when that similarity
 reaches the link threshold, else it opens a new story. The similarity is e5
 cosine where both articles have vectors (``dense_threshold``), TF-IDF cosine of
-body + title otherwise (``join_threshold``); the story as a whole must also agree
+body + title otherwise (``join_threshold``, or ``near_join_threshold`` for a member
+published within ``near_days``); the story as a whole must also agree
 (``_story_gate`` with vectors, ``story_threshold`` without), so one borderline link
 cannot chain two events.
 Copies always join their canonical's story. The same function serves a bulk
@@ -84,7 +85,8 @@ def assign_stories(
                 continue
             s, e = sims.indptr[ci], sims.indptr[ci + 1]
             lex_cols, lex_vals = sims.indices[s:e], sims.data[s:e]
-            keep = lex_vals >= settings.join_threshold
+            near = np.abs(times[lex_cols] - times[i]) <= settings.near_days
+            keep = lex_vals >= np.where(near, settings.near_join_threshold, settings.join_threshold)
             if dense is not None and has_vec[i]:
                 # Dense where both sides have a vector, lexical for the others.
                 dense_cols = np.flatnonzero(has_vec & (dense[ci] >= settings.dense_threshold))
