@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -128,6 +130,41 @@ def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
                   f"{minute_text(s.last_success) or '—':19}  {minute_text(s.next_poll) or 'now':19}  {s.url}")
         if s.last_error:
             out.print(f"{'':6}last error: {s.last_error}")
+
+
+@sources_app.command("import")
+def sources_import(path: Path = typer.Argument(..., help="An OPML subscription list (from a feed reader)")) -> None:
+    """Follow every feed of an OPML file; feeds already followed are left as they are."""
+    from ..ingest.opml import OPMLError, read_opml
+
+    try:
+        feeds = read_opml(path.read_bytes())
+    except OSError as exc:
+        print_error(f"cannot read {path}: {exc.strerror or exc}")
+        raise typer.Exit(1)
+    except OPMLError as exc:
+        print_error(f"{path}: {exc}")
+        raise typer.Exit(1)
+    with open_store() as store:
+        known = {s.url for s in store.list_sources()}
+        new = [s for s in feeds.sources if s.url not in known]
+        for source in new:
+            store.add_source(source)
+    out.print(f"{len(new)} new feeds followed, {len(feeds.sources) - len(new)} already followed, "
+              f"{len(feeds.skipped)} skipped")
+    for reason in feeds.skipped:
+        out.print(f"  skipped {reason}")
+
+
+@sources_app.command("export")
+def sources_export() -> None:
+    """The followed feeds as OPML on stdout (for a feed reader; pages and sitemaps are not feeds)."""
+    from ..ingest.opml import write_opml
+
+    with open_store() as store:
+        sources = store.list_sources()
+    sys.stdout.buffer.write(write_opml(sources))
+    sys.stdout.buffer.flush()
 
 
 def _set_enabled(source_id: int, enabled: bool) -> None:
