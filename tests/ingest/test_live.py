@@ -226,3 +226,34 @@ def test_interrupted_round_resumes(site, fetcher, store, settings):
     fetcher.fetch = original
     second = crawl_once(store, settings, fetcher)
     assert second[0].new == 2 and not second[0].not_modified
+
+
+def test_the_scheduler_outlives_a_failing_round(site, fetcher, store, settings, monkeypatch):
+    import khabar.pipeline as pipeline
+    from khabar.ingest.live import crawl_forever
+
+    store.add_source(Source(url=url(site, "/feed.xml"), name="test", kind="feed"))
+    real = pipeline.index_arrivals
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "index_arrivals", flaky)
+    stop = threading.Event()
+    logs: list[str] = []
+
+    runner = threading.Thread(target=crawl_forever, args=(store, settings, fetcher, stop, logs.append, 0.01),
+                              daemon=True)
+    runner.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (len(calls) and store.get_meta("indexed_version") == store.data_version()):
+        time.sleep(0.05)  # until a later round has indexed what the failed one stored
+    stop.set()
+    runner.join(10)
+    assert not runner.is_alive()
+    assert any("round failed (RuntimeError: database is locked)" in line for line in logs), logs
+    assert store.stats()["articles"] == 3 and store.stats()["stories"] >= 1  # stored, then indexed on the retry
