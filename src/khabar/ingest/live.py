@@ -161,7 +161,7 @@ def _due(source: Source, now: datetime) -> bool:
 def crawl_once(store: Store, settings: Settings, fetcher: Fetcher, stop: threading.Event | None = None,
                force: bool = True) -> list[PollReport]:
     """Poll every enabled source (all of them with ``force``, else the due ones), then index once."""
-    from ..pipeline import build_indexes, index_arrivals
+    from ..pipeline import index_arrivals
 
     now = _now()
     reports = []
@@ -173,8 +173,6 @@ def crawl_once(store: Store, settings: Settings, fetcher: Fetcher, stop: threadi
     new_ids = [i for r in reports for i in r.new_ids]
     if new_ids:
         index_arrivals(store, settings, new_ids)  # only the arrivals (and their vectors): see build_indexes
-    else:
-        build_indexes(store, settings)  # what a failed round stored, if anything (else a no-op)
     return reports
 
 
@@ -184,11 +182,16 @@ def crawl_forever(store: Store, settings: Settings, fetcher: Fetcher, stop: thre
 
     A round that fails as a whole (the database away, indexing or embedding failing) is logged
     and retried after a growing pause (up to 10 minutes) instead of ending the scheduler: what
-    it stored stays, and the next round that indexes rebuilds in full (see ``build_indexes``).
+    it stored stays, and is indexed (in full, see ``build_indexes``) before the next round.
     """
+    from ..pipeline import build_indexes
+
     failures = 0
     while not stop.is_set():
         try:
+            if failures:
+                # What the failed round stored is not indexed yet, and may not be due again.
+                build_indexes(store, settings)
             for r in crawl_once(store, settings, fetcher, stop, force=False):
                 log(f"{r.source}: {r.new} new of {r.seen}" + (" (not modified)" if r.not_modified else "")
                     + (f", {len(r.errors)} errors" if r.errors else ""))
