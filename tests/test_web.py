@@ -286,6 +286,18 @@ def test_atom_feeds_of_the_front_page_and_of_a_story(client):
     assert client.get("/stories/999999/feed.atom").status_code == 404
 
 
+def test_atom_links_use_the_public_url_when_set(tmp_path, demo_path):
+    from khabar.store import SQLiteStore
+
+    db = str(tmp_path / "pub.db")
+    s = SQLiteStore(db)
+    import_paths(s, [demo_path])
+    s.close()
+    with TestClient(create_app(Settings(db=db, public_url="https://news.example/khabar/"))) as c:
+        body = c.get("/feeds/top.atom", headers={"host": "evil.test"}).text
+    assert "https://news.example/khabar/stories/" in body and "evil.test" not in body
+
+
 def test_atom_feed_escapes_what_it_carries(client):
     evil = client.get("/api/articles/by-url", params={"url": "https://evil.test/1"}).json()["id"]
     sid = next(s["id"] for s in client.get("/api/stories", params={"limit": 200}).json()["stories"]

@@ -78,11 +78,15 @@ class Settings:
     port: int = 8000
     refresh_seconds: float = 5.0  # how often the web server looks for new data and a newer index
     display_timezone: str = "UTC"  # the pages show times in this IANA zone (KHABAR_TZ), e.g. Asia/Riyadh
+    # The address readers reach the server at (KHABAR_PUBLIC_URL), for the absolute links of
+    # Atom feeds; empty = the address of each request, which a Host header can set.
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, db: str | None = None) -> "Settings":
         return cls(db=db or os.environ.get("KHABAR_DB") or "khabar.db",
-                   display_timezone=os.environ.get("KHABAR_TZ") or "UTC")
+                   display_timezone=os.environ.get("KHABAR_TZ") or "UTC",
+                   public_url=os.environ.get("KHABAR_PUBLIC_URL") or "")
 
     @property
     def db_path(self) -> Path:

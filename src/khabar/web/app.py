@@ -35,9 +35,10 @@ def _date(value: str) -> datetime | None:
         return None
 
 
-def _base(request: Request) -> str:
-    """The server's own address as the client reached it: feeds need absolute links."""
-    return str(request.base_url).rstrip("/")
+def _base(request: Request, public_url: str) -> str:
+    """The server's own address for absolute links (feeds): ``Settings.public_url`` when set,
+    else the address the client reached it at."""
+    return (public_url or str(request.base_url)).rstrip("/")
 
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
@@ -173,7 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/feeds/top.atom")
     def top_feed(request: Request):
-        return atom(feeds.top_stories_feed(views.top_stories(store, 1.0, 30), _base(request)))
+        return atom(feeds.top_stories_feed(views.top_stories(store, 1.0, 30), _base(request, settings.public_url)))
 
     @app.get("/stories/{story_id}/feed.atom")
     def story_feed(request: Request, story_id: int):
@@ -181,7 +182,7 @@ def create_app(settings: Settings) -> FastAPI:
         if data is None:
             raise HTTPException(status_code=404, detail=f"no story {story_id}")
         names = outlet_names()
-        return atom(feeds.story_feed(data, _base(request), lambda key: names.get(key, key)))
+        return atom(feeds.story_feed(data, _base(request, settings.public_url), lambda key: names.get(key, key)))
 
     @app.get("/search", response_class=HTMLResponse)
     def search_html(request: Request, q: str = "", outlet: Optional[str] = None, since: str = "", until: str = "",
