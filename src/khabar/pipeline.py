@@ -57,7 +57,9 @@ def build_indexes(
         return {"skipped": True, "version": version}
     timings: dict[str, float] = {}
     with _timed(timings, "load"):
-        rows = list(store.iter_index_rows())  # time order
+        # Heads first (ids, times, hashes, titles): a round of arrivals needs the texts and
+        # stems of the arrivals and of their copy candidates only; a full build reads them all.
+        rows = list(store.iter_index_rows(heads_only=True))  # time order
         members = dict(store.story_members())
         stored = {r.id for r in rows}
         arrivals = set(new_ids or ()) & stored
@@ -69,6 +71,11 @@ def build_indexes(
             and _only_arrivals_gained_vectors(store, arrivals)
             and set(members) == before
         )
+        if incremental:
+            full = {r.id: r for r in store.iter_index_rows(sorted(arrivals))}
+            rows = [full.get(r.id, r) for r in rows]
+        else:
+            rows = list(store.iter_index_rows())
     # Order matters: the lexical index first (arrivals find their copy candidates in it),
     # then copies (stories fold a copy into its canonical's story), then stories.
     with _timed(timings, "lexical"):
@@ -79,6 +86,8 @@ def build_indexes(
             by_id = {r.id: r for r in rows}
             rows = [by_id[int(a)] for a in lexical.ids]
         else:
+            if incremental:  # too many arrivals to append: the index is built from every text
+                rows = list(store.iter_index_rows())
             lexical = build_lexical_index(rows)
         row_of = {r.id: i for i, r in enumerate(rows)}
         new_rows = sorted(row_of[i] for i in arrivals) if incremental else None
@@ -123,7 +132,8 @@ def _index_copies(store: Store, rows, lexical: LexicalIndex, new_rows: list[int]
         return links
     existing = store.copy_links()
     canonical = {a: c for a, c, _, _ in existing}
-    added = find_arrival_copy_links(rows, lexical.vectors, new_rows, canonical, settings.dedupe)
+    added = find_arrival_copy_links(rows, lexical.vectors, new_rows, canonical, settings.dedupe,
+                                    with_texts=lambda heads: _with_texts(store, heads))
     store.add_copies(added)
     return existing + added
 
@@ -146,6 +156,16 @@ def _index_stories(store: Store, rows, row_of: dict[int, int], lexical: LexicalI
     store.replace_stories(stories, story_rows)
     store.set_meta(STORY_ID_HIGH, str(max([first_free - 1, *story_of.values()])))
     return len(stories)
+
+
+def _with_texts(store: Store, rows: list) -> list:
+    """``rows`` with their texts and stems (read for those that are heads only), same order."""
+    missing = {r.id for r in rows if not r.body_norm and not r.title_norm}
+    if len(missing) > 20000:  # most of a corpus: one scan reads it faster than id lookups
+        full = {r.id: r for r in store.iter_index_rows() if r.id in missing}
+    else:
+        full = {r.id: r for r in store.iter_index_rows(sorted(missing))} if missing else {}
+    return [full.get(r.id, r) for r in rows]
 
 
 def _only_arrivals_gained_vectors(store: Store, arrivals: set[int]) -> bool:

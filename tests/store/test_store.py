@@ -135,3 +135,14 @@ def test_get_stories_reads_many_in_one_call(demo_store, settings):
         one.pop("article_ids")
         assert got[st["id"]] == one == st
     assert demo_store.get_stories([]) == {}
+
+
+def test_index_row_heads_are_the_rows_without_their_texts(demo_store):
+    full = list(demo_store.iter_index_rows())
+    heads = list(demo_store.iter_index_rows(heads_only=True))
+    assert [(r.id, r.url, r.outlet, r.time, r.content_hash, r.title) for r in heads] == \
+           [(r.id, r.url, r.outlet, r.time, r.content_hash, r.title) for r in full]
+    assert all(not (r.body_norm or r.title_norm or r.body_terms or r.title_terms) for r in heads)
+    assert any(r.body_norm for r in full)
+    some = [full[3].id, full[1].id]
+    assert [r.id for r in demo_store.iter_index_rows(some, heads_only=True)] == [full[1].id, full[3].id]

@@ -24,6 +24,7 @@ A crawl round's few arrivals are checked against their nearest articles only
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from scipy import sparse
@@ -178,7 +179,7 @@ def _link(canonical: dict[int, int], aid: int, other: int, score: float, kind: s
 
 def find_arrival_copy_links(
     rows: list[IndexRow], vectors: sparse.csr_matrix, new_rows: list[int], existing: dict[int, int],
-    settings: DedupeSettings,
+    settings: DedupeSettings, with_texts: Callable[[list[IndexRow]], list[IndexRow]] | None = None,
 ) -> list[tuple[int, int, float, str]]:
     """Copy links for a few arrivals (``new_rows``, positions in ``rows``) without re-shingling
     the corpus: ``find_copy_links`` on the arrivals, their ``ARRIVAL_CANDIDATES`` nearest
@@ -192,6 +193,9 @@ def find_arrival_copy_links(
     the last 2,000 articles arriving this way get exactly the links of the full check. A
     miss is found at the next full build. The other difference: phrases shared by more than
     ``MAX_DF`` articles cannot be told apart here, and only narrow the candidates there.
+
+    ``rows`` may be heads only (no texts) but for the arrivals: ``with_texts`` then gives the
+    rows to shingle their texts (the caller reads them), in the same order.
     """
     if not new_rows:
         return []
@@ -219,5 +223,6 @@ def find_arrival_copy_links(
     position = {i: p for p, i in enumerate(subset)}
     in_subset = {ids[i] for i in subset}
     known = {a: c for a, c in existing.items() if a in in_subset and c in in_subset}
-    shingles = build_shingles([rows[i] for i in subset], settings)
+    checked = [rows[i] for i in subset]
+    shingles = build_shingles(with_texts(checked) if with_texts else checked, settings)
     return find_copy_links(shingles, settings, known, only_rows=[position[i] for i in new_rows])

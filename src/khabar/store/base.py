@@ -101,8 +101,9 @@ class Store(ABC):
     def is_tombstoned(self, url: str) -> bool: ...
 
     @abstractmethod
-    def iter_index_rows(self, ids: list[int] | None = None) -> Iterator[IndexRow]:
-        """Analyzed rows in time order (all, or the given ids)."""
+    def iter_index_rows(self, ids: list[int] | None = None, heads_only: bool = False) -> Iterator[IndexRow]:
+        """Analyzed rows in time order (all, or the given ids); ``heads_only``: without their
+        texts and stems (empty), which is most of the read."""
 
     @abstractmethod
     def stats(self) -> dict: ...

@@ -17,8 +17,8 @@ from typing import Iterable, Iterator
 from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .pg_schema import PG_MIGRATIONS
-from .rows import (ARTICLE_COLS, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters, article_from_row,
-                   article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
+from .rows import (ARTICLE_COLS, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters,
+                   article_from_row, article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
                    top_stories_sql, top_story_dict, window_start)
 
 __all__ = ["PostgresStore"]
@@ -217,8 +217,8 @@ class PostgresStore(Store):
     def is_tombstoned(self, url: str) -> bool:
         return self._one("SELECT 1 FROM tombstones WHERE url = %s", (url,)) is not None
 
-    def iter_index_rows(self, ids: list[int] | None = None) -> Iterator[IndexRow]:
-        sql = INDEX_ROW_SELECT
+    def iter_index_rows(self, ids: list[int] | None = None, heads_only: bool = False) -> Iterator[IndexRow]:
+        sql = INDEX_ROW_HEAD_SELECT if heads_only else INDEX_ROW_SELECT
         order = " ORDER BY a.time NULLS FIRST, a.id"  # as SQLite orders: unknown times first
         if ids is None:
             # A private connection and a server-side cursor: a full scan streams in batches

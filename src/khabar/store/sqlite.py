@@ -15,8 +15,8 @@ from typing import Iterable, Iterator
 
 from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
-from .rows import (ARTICLE_COLS, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters, article_from_row,
-                   article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
+from .rows import (ARTICLE_COLS, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters,
+                   article_from_row, article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
                    top_stories_sql, top_story_dict, window_start)
 from .schema import MIGRATIONS
 from .writer import Writer
@@ -218,8 +218,8 @@ class SQLiteStore(Store):
     def is_tombstoned(self, url: str) -> bool:
         return self._db.execute("SELECT 1 FROM tombstones WHERE url = ?", (url,)).fetchone() is not None
 
-    def iter_index_rows(self, ids: list[int] | None = None) -> Iterator[IndexRow]:
-        sql = INDEX_ROW_SELECT
+    def iter_index_rows(self, ids: list[int] | None = None, heads_only: bool = False) -> Iterator[IndexRow]:
+        sql = INDEX_ROW_HEAD_SELECT if heads_only else INDEX_ROW_SELECT
         # A private connection for full scans (the caller may interleave other reads);
         # the thread's reader for a handful of ids (the related hot path).
         private = ids is None or len(ids) > 500
