@@ -39,7 +39,7 @@ class StorySettings:
     join_threshold: float = 0.3  # body+title TF-IDF cosine to a member (chosen on dev)
     # ... lower for a member published within ``near_days``: an event is covered within hours,
     # and a same-day pair that shares less wording is still mostly the same event (dev: 5 more
-    # same-event pairs joined, 1 more false; the story gate below still applies).
+    # same-event pairs joined, 2 more false; the story gate below still applies).
     near_days: float = 0.25
     near_join_threshold: float = 0.2
     story_threshold: float = 0.25  # ... and mean TF-IDF cosine to the story's recent members (chosen on dev)
