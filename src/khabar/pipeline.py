@@ -49,8 +49,10 @@ def build_indexes(
 
     With ``new_ids`` (new arrivals) and everything else already assigned, only the arrivals
     are added: appended to the stored lexical index, checked for copies against their
-    nearest articles, assigned to stories in time order on top of the stored state. Anything
-    else (deletions, new vectors, arrivals past ``IndexSettings.rebuild_share``) rebuilds.
+    nearest articles, assigned to stories in time order on top of the stored state; vectors
+    that came with them (``index_arrivals``) are added to the ANN index. Anything else
+    (deletions, vectors for other articles, arrivals past ``IndexSettings.rebuild_share``)
+    rebuilds.
     """
     version = store.data_version()
     if not force and store.get_meta("indexed_version") == version:
