@@ -147,6 +147,11 @@ class Store(ABC):
         article_count, outlet_count; ``members``: (article_id, story_id, score)."""
 
     @abstractmethod
+    def upsert_stories(self, stories: list[dict], members: list[tuple[int, int, float]]) -> None:
+        """Add or update these stories and (re)assign these articles, leaving the others as
+        they are: a round of arrivals, in which no story loses a member. Shapes as above."""
+
+    @abstractmethod
     def story_members(self) -> list[tuple[int, int]]:
         """(article_id, story_id) for every assigned article."""
 

@@ -311,6 +311,26 @@ class PostgresStore(Store):
 
         self.write(fn)
 
+    def upsert_stories(self, stories, members):
+        def fn(conn):
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO stories(id, label, first_time, last_time, article_count, outlet_count)"
+                    " VALUES (%s,%s,%s,%s,%s,%s)"
+                    " ON CONFLICT(id) DO UPDATE SET label = excluded.label, first_time = excluded.first_time,"
+                    " last_time = excluded.last_time, article_count = excluded.article_count,"
+                    " outlet_count = excluded.outlet_count",
+                    [(s["id"], s["label"], s["first_time"], s["last_time"], s["article_count"], s["outlet_count"])
+                     for s in stories],
+                )
+                cur.executemany(
+                    "INSERT INTO story_articles(article_id, story_id, score) VALUES (%s,%s,%s)"
+                    " ON CONFLICT(article_id) DO UPDATE SET story_id = excluded.story_id, score = excluded.score",
+                    members,
+                )
+
+        self.write(fn)
+
     def story_members(self):
         return [tuple(r) for r in self._all("SELECT article_id, story_id FROM story_articles")]
 

@@ -316,6 +316,25 @@ class SQLiteStore(Store):
 
         self.write(fn)
 
+    def upsert_stories(self, stories, members):
+        # An upsert, not INSERT OR REPLACE: a replaced story row would cascade its members away.
+        def fn(conn):
+            conn.executemany(
+                "INSERT INTO stories(id, label, first_time, last_time, article_count, outlet_count)"
+                " VALUES (:id, :label, :first_time, :last_time, :article_count, :outlet_count)"
+                " ON CONFLICT(id) DO UPDATE SET label = excluded.label, first_time = excluded.first_time,"
+                " last_time = excluded.last_time, article_count = excluded.article_count,"
+                " outlet_count = excluded.outlet_count",
+                stories,
+            )
+            conn.executemany(
+                "INSERT INTO story_articles(article_id, story_id, score) VALUES (?,?,?)"
+                " ON CONFLICT(article_id) DO UPDATE SET story_id = excluded.story_id, score = excluded.score",
+                members,
+            )
+
+        self.write(fn)
+
     def story_members(self):
         return [tuple(r) for r in self._db.execute("SELECT article_id, story_id FROM story_articles")]
 
