@@ -62,6 +62,15 @@ def open_store():
         raise typer.Exit(1)
 
 
+def read_file_or_exit(path) -> bytes:
+    """The bytes of a file the user named, or a one-line error (exit 1) when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        print_error(f"cannot read {path}: {exc.strerror or exc}")
+        raise typer.Exit(1)
+
+
 def require_article(store, url: str) -> int:
     """The id of the stored article at ``url``, or a clear error and exit code 1."""
     from ..ingest.urls import article_id_for_url

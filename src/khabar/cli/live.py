@@ -9,8 +9,8 @@ from typing import Optional
 
 import typer
 
-from .common import (app, console, minute_text, open_store, out, print_error, print_json, require_choice, state,
-                     with_embedded_arrivals)
+from .common import (app, console, minute_text, open_store, out, print_error, print_json, read_file_or_exit,
+                     require_choice, state, with_embedded_arrivals)
 
 
 # --- demo -----------------------------------------------------------------------------------------
@@ -138,10 +138,7 @@ def sources_import(path: Path = typer.Argument(..., help="An OPML subscription l
     from ..ingest.opml import OPMLError, read_opml
 
     try:
-        feeds = read_opml(path.read_bytes())
-    except OSError as exc:
-        print_error(f"cannot read {path}: {exc.strerror or exc}")
-        raise typer.Exit(1)
+        feeds = read_opml(read_file_or_exit(path))
     except OPMLError as exc:
         print_error(f"{path}: {exc}")
         raise typer.Exit(1)

@@ -10,7 +10,8 @@ from typing import Optional
 import typer
 from rich.text import Text
 
-from .common import app, open_store, out, print_error, print_json, require_article, require_choice, state
+from .common import (app, open_store, out, print_error, print_json, read_file_or_exit, require_article, require_choice,
+                     state)
 
 
 # --- related ----------------------------------------------------------------------------------
@@ -77,11 +78,9 @@ def related_cmd(
 
 def _read_lines(path: Path) -> list[str]:
     """The non-blank lines of a UTF-8 text file; a clear error (exit 1) when it cannot be read."""
+    data = read_file_or_exit(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        print_error(f"{path}: {exc.strerror or exc}")
-        raise typer.Exit(1)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         print_error(f"{path}: not UTF-8 text (byte {exc.start})")
         raise typer.Exit(1)
