@@ -350,16 +350,9 @@ class PostgresStore(Store):
         return [top_story_dict(r) for r in rows]
 
     def get_stories(self, ids):
-        out = {}
-        for chunk in chunks(list(dict.fromkeys(int(i) for i in ids)), 500):
-            marks = ",".join(["%s"] * len(chunk))
-            rows = self._all(
-                f"SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories WHERE id IN ({marks})",
-                chunk,
-            )
-            for row in rows:
-                out[row[0]] = story_dict(row)
-        return out
+        rows = self._all("SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories"
+                         " WHERE id = ANY(%s)", (list(dict.fromkeys(int(i) for i in ids)),))
+        return {r[0]: story_dict(r) for r in rows}
 
     def get_story(self, story_id):
         row = self._one(

@@ -163,16 +163,16 @@ class SQLiteStore(Store):
         return self.get_articles([article_id]).get(article_id)
 
     def get_articles(self, ids: list[int]) -> dict[int, Article]:
-        out: dict[int, Article] = {}
-        ids = list(dict.fromkeys(int(i) for i in ids))
-        for chunk in chunks(ids, 500):
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT {ARTICLE_COLS} FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE a.id IN ({marks})",
-                chunk,
-            )
-            for row in rows:
-                out[row[0]] = article_from_row(row)
+        return self._by_ids(f"SELECT {ARTICLE_COLS} FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE a.id",
+                            ids, article_from_row)
+
+    def _by_ids(self, select_where: str, ids, decode) -> dict:
+        """``select_where`` (ending in the id column) IN ``ids``, 500 at a time (SQLite's bound
+        on variables), decoded and keyed by the first column."""
+        out = {}
+        for chunk in chunks(list(dict.fromkeys(int(i) for i in ids)), 500):
+            for row in self._db.execute(f"{select_where} IN ({','.join('?' * len(chunk))})", chunk):
+                out[row[0]] = decode(row)
         return out
 
     def article_id(self, url: str) -> int | None:
@@ -354,16 +354,8 @@ class SQLiteStore(Store):
         return [top_story_dict(r) for r in rows]
 
     def get_stories(self, ids):
-        out = {}
-        for chunk in chunks(list(dict.fromkeys(int(i) for i in ids)), 500):
-            marks = ",".join(["?"] * len(chunk))
-            rows = self._db.execute(
-                f"SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories WHERE id IN ({marks})",
-                chunk,
-            )
-            for row in rows:
-                out[row[0]] = story_dict(row)
-        return out
+        return self._by_ids("SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories WHERE id",
+                            ids, story_dict)
 
     def get_story(self, story_id):
         row = self._db.execute(
