@@ -155,15 +155,12 @@ def _index_stories(store: Store, rows, row_of: dict[int, int], lexical: LexicalI
         carried = carry_story_ids({rows[i].id: sid for i, sid in story_of.items()}, members, first_free)
         story_of = {row_of[aid]: sid for aid, sid in carried.items()}
     store.set_meta(STORY_ID_HIGH, str(max([first_free - 1, *story_of.values()])))
-    if new_rows is None:
-        stories, story_rows = _story_records(rows, story_of, pick_label_rows(lexical.title_vectors, story_of))
-        store.replace_stories(stories, story_rows)
-    else:
-        # A round of arrivals: only the stories they joined or opened change (none loses a member).
-        changed = {story_of[i] for i in new_rows}
-        touched = {i: sid for i, sid in story_of.items() if sid in changed}
-        stories, story_rows = _story_records(rows, touched, pick_label_rows(lexical.title_vectors, touched))
-        store.upsert_stories(stories, story_rows)
+    # A round of arrivals changes only the stories they joined or opened (none loses a member).
+    changed = None if new_rows is None else {story_of[i] for i in new_rows}
+    touched = story_of if changed is None else {i: sid for i, sid in story_of.items() if sid in changed}
+    stories, story_rows = _story_records(rows, touched, pick_label_rows(lexical.title_vectors, touched))
+    write = store.replace_stories if changed is None else store.upsert_stories
+    write(stories, story_rows)
     return len(set(story_of.values()))
 
 

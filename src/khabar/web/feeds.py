@@ -20,6 +20,7 @@ from typing import Callable
 
 from .local_time import as_utc
 from .plural import arabic_count
+from .views import other_outlets
 
 __all__ = ["story_feed", "top_stories_feed"]
 
@@ -47,7 +48,8 @@ def top_stories_feed(data: dict, base_url: str) -> bytes:
 
 def story_feed(story: dict, base_url: str, outlet_name: Callable[[str], str]) -> bytes:
     """``views.story_page`` as Atom: its articles newest first, each linking Khabar's page
-    (alternate) and the outlet's own (related), its copies' outlets named in the summary."""
+    (alternate) and the outlet's own (related), its copies' outlets named in the summary as
+    on the pages (``views.other_outlets``)."""
     page = f"{base_url}/stories/{story['id']}"
     articles = sorted(story["articles"], key=lambda a: a.get("time") or "", reverse=True)
     feed = _feed(f"{page}/feed.atom", page, story["label"] or f"story {story['id']}",
@@ -55,7 +57,7 @@ def story_feed(story: dict, base_url: str, outlet_name: Callable[[str], str]) ->
     for art in articles:
         own = outlet_name(art["outlet"])
         summary = art.get("lead") or ""
-        others = sorted({outlet_name(c["outlet"]) for c in art.get("also_reported_by", [])} - {own})
+        others = [outlet_name(c["outlet"]) for c in other_outlets(art.get("also_reported_by", []), art["outlet"])]
         if others:
             summary += f"\n\nنشرته أيضاً: {'، '.join(others)}"
         entry = _entry(feed, f"{base_url}/articles/{art['id']}", art["title"] or art["url"], art.get("time"),
