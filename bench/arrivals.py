@@ -15,9 +15,9 @@ hour) and every round embeds its arrivals first (``khabar crawl --embed``), time
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -67,15 +67,13 @@ def _copy_vectors(store, source_db: str) -> int:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    vectors_from = None
-    if "--vectors-from" in args:
-        at = args.index("--vectors-from")
-        vectors_from = args[at + 1]
-        del args[at : at + 2]
-    db = args[0]
-    share = float(args[1]) if len(args) > 1 else 0.045
-    rounds = int(args[2]) if len(args) > 2 else 10
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("db")
+    parser.add_argument("share", nargs="?", type=float, default=0.045)
+    parser.add_argument("rounds", nargs="?", type=int, default=10)
+    parser.add_argument("--vectors-from", metavar="DB2")
+    args = parser.parse_args()
+    db, share, rounds, vectors_from = args.db, args.share, args.rounds, args.vectors_from
     records = _records_by_time()
     cut = int(len(records) * (1 - share))
     per = -(-(len(records) - cut) // rounds)
