@@ -61,7 +61,8 @@ def build_indexes(
     with _timed(timings, "load"):
         # Heads first (ids, times, hashes, titles): a round of arrivals needs the texts and
         # stems of the arrivals and of their copy candidates only; a full build reads them all.
-        rows = list(store.iter_index_rows(heads_only=True))  # time order
+        heads_only = bool(new_ids) and not force  # a round that may prove incremental
+        rows = list(store.iter_index_rows(heads_only=heads_only))  # time order
         members = dict(store.story_members())
         stored = {r.id for r in rows}
         arrivals = set(new_ids or ()) & stored
@@ -76,7 +77,7 @@ def build_indexes(
         if incremental:
             full = {r.id: r for r in store.iter_index_rows(sorted(arrivals))}
             rows = [full.get(r.id, r) for r in rows]
-        else:
+        elif heads_only:
             rows = list(store.iter_index_rows())
     # Order matters: the lexical index first (arrivals find their copy candidates in it),
     # then copies (stories fold a copy into its canonical's story), then stories.
