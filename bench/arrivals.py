@@ -11,6 +11,10 @@ then the same for one full rebuild of the same data, and peak RSS.
 With ``--vectors-from DB2`` (a database of the same corpus after ``khabar embed``) the base
 takes its e5 vectors from DB2 (by URL: embedding 30k articles here would take most of an
 hour) and every round embeds its arrivals first (``khabar crawl --embed``), timed on its own.
+With ``--embed-beside N`` as well, the base starts without vectors and the rounds do not
+embed: before each round, N more indexed articles get their vectors from DB2, as a
+``khabar embed`` running beside the crawler stores them; after the rounds, the build that
+embed runs when it finishes is timed too.
 """
 
 from __future__ import annotations
@@ -52,14 +56,16 @@ def _figures(store, settings: Settings) -> str:
     return ", ".join(f"{section} {metric} {value:.4f}" for section, m in measured.items() for metric, value in m.items())
 
 
-def _copy_vectors(store, source_db: str) -> int:
-    """The stored vectors of ``source_db`` for the articles ``store`` holds, matched by URL."""
+def _copy_vectors(store, source_db: str, limit: int | None = None) -> int:
+    """The stored vectors of ``source_db`` for the articles ``store`` holds, matched by URL;
+    with ``limit``, for that many of those still without one (newest first, as embed goes)."""
+    wanted = None if limit is None else set(store.ids_without_embedding(MODEL_NAME)[:limit])
     source = open_store(source_db)
-    url_of = {r.id: r.url for r in source.iter_index_rows()}
+    url_of = {r.id: r.url for r in source.iter_index_rows(heads_only=True)}
     batch = []
     for sid, vec in source.embeddings(MODEL_NAME):
         aid = store.article_id(url_of.get(sid, ""))
-        if aid is not None:
+        if aid is not None and (wanted is None or aid in wanted):
             batch.append((aid, vec))
     source.close()
     store.put_embeddings(MODEL_NAME, batch)
@@ -72,8 +78,12 @@ def main() -> None:
     parser.add_argument("share", nargs="?", type=float, default=0.045)
     parser.add_argument("rounds", nargs="?", type=int, default=10)
     parser.add_argument("--vectors-from", metavar="DB2")
+    parser.add_argument("--embed-beside", metavar="N", type=int, default=0)
     args = parser.parse_args()
     db, share, rounds, vectors_from = args.db, args.share, args.rounds, args.vectors_from
+    beside = args.embed_beside
+    if beside and not vectors_from:
+        parser.error("--embed-beside takes its vectors from --vectors-from DB2")
     records = _records_by_time()
     cut = int(len(records) * (1 - share))
     per = -(-(len(records) - cut) // rounds)
@@ -88,7 +98,7 @@ def main() -> None:
             return path
 
         report = import_paths(store, [write("base.jsonl", records[:cut])])
-        if vectors_from:
+        if vectors_from and not beside:
             print(f"base vectors copied from {vectors_from}: {_copy_vectors(store, vectors_from)}")
         t = time.perf_counter()
         build_indexes(store, settings, new_ids=report.new_ids)
@@ -97,10 +107,12 @@ def main() -> None:
             part = records[cut + k * per : cut + (k + 1) * per]
             if not part:
                 break
+            embed = ""
+            if beside:
+                embed = f"{_copy_vectors(store, vectors_from, beside)} indexed articles given vectors beside, "
             report = import_paths(store, [write(f"round{k}.jsonl", part)])
             t = time.perf_counter()
-            embed = ""
-            if vectors_from:  # what index_arrivals does with IndexSettings.embed_arrivals, timed apart
+            if vectors_from and not beside:  # what index_arrivals does with IndexSettings.embed_arrivals, timed apart
                 embed_missing(store, only_ids=report.new_ids)
                 embed = f"embedding {time.perf_counter() - t:.2f} s, then "
                 t = time.perf_counter()
@@ -110,6 +122,11 @@ def main() -> None:
             stages = ", ".join(f"{name} {secs:.2f}" for name, secs in info["seconds"].items())
             print(f"round {k}: {report.new} arrivals, {embed}{time.perf_counter() - t:.2f} s "
                   f"({'incremental' if info['incremental'] else 'FULL'}; {mode}; {stages})")
+    if beside:  # before the figures: measuring them brings the indexes up to date first
+        t = time.perf_counter()
+        info = build_indexes(store, settings)
+        print(f"embed's build when it finishes: {time.perf_counter() - t:.2f} s "
+              f"({'skipped' if info['skipped'] else 'incremental' if info['incremental'] else 'FULL'})")
     print("dev figures after the rounds:", _figures(store, settings))
     t = time.perf_counter()
     info = build_indexes(store, settings, force=True)

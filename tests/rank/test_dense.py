@@ -131,3 +131,64 @@ def test_a_round_embedded_before_indexing_stays_incremental(tmp_path, demo_path,
     embed_missing(store)  # vectors for indexed articles: everything is rebuilt with them
     assert build_indexes(store, settings)["incremental"] is False
     bulk.close()
+
+
+def test_a_round_beside_a_running_embed_stays_incremental_and_the_embed_build_reclusters(tmp_path, demo_path, store):
+    """``khabar embed`` storing vectors for indexed articles while the crawler runs: a round
+    of arrivals stays incremental (no 30-second rebuild per round), builds the ANN index
+    anew over every vector, and leaves the stories to be re-clustered by the next build
+    without arrivals, which then matches a full build of the same data."""
+    import json
+
+    import faiss
+
+    from khabar.ingest.bulk import import_paths
+    from khabar.pipeline import index_arrivals
+    from khabar.settings import IndexSettings, Settings
+    from khabar.store import SQLiteStore
+
+    from ..stories.test_stories import _partition
+
+    records = sorted((json.loads(line) for line in demo_path.read_text(encoding="utf-8").splitlines()),
+                     key=lambda r: r["published"])
+    files = []
+    for name, part in (("a", records[:30]), ("b", records[30:33])):
+        files.append(tmp_path / f"{name}.jsonl")
+        files[-1].write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in part), encoding="utf-8")
+    settings = Settings(db=":memory:", index=IndexSettings(rebuild_share=0.1))
+
+    import_paths(store, files[:1])
+    build_indexes(store, settings)  # lexical: no vectors yet
+    before = dict(store.story_members())
+    embed_missing(store, limit=20)  # the embed command, part-way through
+    report = import_paths(store, files[1:])
+    built = index_arrivals(store, settings, report.new_ids)
+    assert built["incremental"] and built["lexical_appended"] and not built["ann_appended"]
+    members = dict(store.story_members())
+    assert all(members[a] == sid for a, sid in before.items())  # indexed articles keep their stories
+    version, ann = store.get_blob(ANN_BLOB)
+    index = faiss.deserialize_index(np.frombuffer(ann, dtype=np.uint8))
+    assert version == store.data_version() and index.ntotal == 33
+    engine = load_engine(store, settings, build=False)
+    embedded = [a for a in members if a not in set(store.ids_without_embedding(MODEL_NAME))]
+    row = engine.lexical.row_of()
+    _, found = index.search(engine.ranker.vectors[[row[embedded[0]]]], 1)
+    assert found[0][0] == row[embedded[0]]  # the new vectors are searchable at once
+
+    assert build_indexes(store, settings, new_ids=report.new_ids)["skipped"]  # the round is done
+    # Nothing stored since, but the stories are owed the 20 vectors: a build without
+    # arrivals (``khabar index``, or embed's when it finishes) re-clusters with them.
+    assert store.get_meta("indexed_version") == store.data_version()
+    rebuilt = build_indexes(store, settings)
+    assert rebuilt["skipped"] is False and rebuilt["incremental"] is False
+    assert build_indexes(store, settings)["skipped"]
+    embed_missing(store)
+    build_indexes(store, settings)
+
+    bulk = SQLiteStore(":memory:")
+    import_paths(bulk, files)
+    embed_missing(bulk)
+    build_indexes(bulk, settings)
+    assert _partition(store) == _partition(bulk)
+    bulk.close()
+
