@@ -235,3 +235,31 @@ def test_eval_related_lists_the_biggest_losses_with_whole_query_urls(tmp_path):
 def test_serve_with_an_unknown_time_zone_is_a_clear_error(tmp_path):
     r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "serve", "--port", "8795"], env={"KHABAR_TZ": "Mars/Olympus"})
     assert r.exit_code == 1 and "unknown time zone 'Mars/Olympus'" in r.output, r.output
+
+
+def test_search_finds_any_spelling_shows_copies_once_and_filters(tmp_path, demo_path):
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    data = json.loads(run("--db", db, "search", "محطه التحليه", "--json").stdout)  # taa marbuta written as haa
+    urls = [r["url"] for r in data["results"]]
+    wire = {"https://wahanews.example/news/5001", "https://alofoq.example/news/2101",
+            "https://nahar.example/news/3101", "https://sahel.example/news/4101"}
+    assert len(wire & set(urls)) == 1  # the four-outlet wire story is one result...
+    listed = next(r for r in data["results"] if r["url"] in wire)
+    assert {c["url"] for c in listed["also_reported_by"]} == wire - {listed["url"]}  # ...naming the other three
+    assert data["total"] > len(urls)
+
+    flood = json.loads(run("--db", db, "search", "سيول", "--outlet", "alofoq", "--until", "2026-03-05", "--json").stdout)
+    assert [r["url"] for r in flood["results"]] == ["https://alofoq.example/news/2102"]
+    later = json.loads(run("--db", db, "search", "سيول", "--since", "2026-03-05", "--json").stdout)
+    assert [r["url"] for r in later["results"]] == ["https://alofoq.example/news/2103"]
+
+    page1 = json.loads(run("--db", db, "search", "سيول", "--limit", "2", "--json").stdout)
+    page2 = json.loads(run("--db", db, "search", "سيول", "--limit", "2", "--offset", "2", "--json").stdout)
+    assert page1["has_more"] and not {r["url"] for r in page1["results"]} & {r["url"] for r in page2["results"]}
+
+    text = run("--db", db, "search", "سيول", "--limit", "2").stdout
+    assert "matching articles" in text and "more: --offset 2" in text
+    assert "no article matches" in run("--db", db, "search", "كلمةغيرموجودة").stdout
+    assert "only common words" in run("--db", db, "search", "في").stdout
+    assert run("--db", db, "search", "سيول", "--since", "2026-13-01").exit_code == 2

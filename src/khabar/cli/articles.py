@@ -1,8 +1,10 @@
-"""Articles in: clean a scraped page, import bulk files; and out: stats, show."""
+"""Articles in: clean a scraped page, import bulk files; and out: stats, show, search."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -10,6 +12,8 @@ from rich.text import Text
 
 from .common import (app, console, open_store, out, print_error, print_json, progress_bar, require_article, state,
                      with_embedded_arrivals)
+
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]  # --since/--until, read as UTC
 
 
 # --- foundation ---------------------------------------------------------------------
@@ -130,3 +134,48 @@ def show_cmd(url: str = typer.Argument(...), as_json: bool = typer.Option(False,
             out.print(("## " if p in article.subheadings else "") + p)
         if article.source_attribution:
             out.print(f"\nالمصدر: {article.source_attribution}")
+
+
+@app.command("search")
+def search_cmd(
+    query: str = typer.Argument(..., help="Words to find (any spelling: analyzed like the index)"),
+    outlet: Optional[str] = typer.Option(None, "--outlet", help="Only this outlet (its key, e.g. spa.gov.sa)"),
+    since: Optional[datetime] = typer.Option(None, "--since", formats=DATE_FORMATS, help="Published at or after"),
+    until: Optional[datetime] = typer.Option(None, "--until", formats=DATE_FORMATS, help="Published before"),
+    limit: int = typer.Option(20, "--limit", min=1, max=100),
+    offset: int = typer.Option(0, "--offset", min=0, help="Results to skip (paging)"),
+    as_json: bool = typer.Option(False, "--json", help="Print what /api/search returns"),
+) -> None:
+    """Arabic full-text search: stems, BM25 with recency; copies of one text are one result."""
+    from ..dedupe.groups import CopyGroups
+    from ..web.views import outlet_names, search_page
+
+    with open_store() as store:
+        # The copy groups of the last build, as the server uses them: a search never waits
+        # for a rebuild; articles stored since are simply not grouped yet.
+        groups = CopyGroups.from_links(store.copy_links())
+        data = search_page(store, query, outlet, _utc(since), _utc(until), limit, offset, groups)
+        names_of = outlet_names(store)
+    if as_json:
+        print_json(data)
+        return
+    name = lambda key: names_of.get(key) or key  # noqa: E731
+    if not data["terms"]:
+        out.print(f"nothing to search for in {query!r}: only common words")
+        return
+    if not data["results"]:
+        out.print(f"no article matches {query!r}" if not data["total"] else f"no more results (total {data['total']})")
+        return
+    first = offset + 1
+    out.print(f"{data['total']} matching article{'' if data['total'] == 1 else 's'}, copies of one text shown once; "
+              f"results {first}–{offset + len(data['results'])}:")
+    for n, r in enumerate(data["results"], start=first):
+        out.print(f"{n:2}. {r['title']}  ({name(r['outlet'])}, {r['time']})  {r['url']}")
+        if r["also_reported_by"]:
+            out.print("    also reported by: " + "، ".join(dict.fromkeys(name(c["outlet"]) for c in r["also_reported_by"])))
+    if data["has_more"]:
+        out.print(f"more: --offset {offset + len(data['results'])}")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=timezone.utc) if value else None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..dedupe.groups import CopyGroups
 from ..settings import RelatedSettings
 from .lexical import LexicalIndex
 
@@ -54,20 +55,17 @@ class Ranker:
         self.settings = settings
         self.row = index.row_of()
         self.copy_group = copy_group or {}
-        self.members: dict[int, list[int]] = {}
-        for aid, canon in self.copy_group.items():
-            self.members.setdefault(canon, [canon]).append(aid)
+        self.copies = CopyGroups(self.copy_group)
         self.story_of = story_of or {}
         self.vectors = vectors
         self.has_vec = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0
         self.ann = ann
 
     def group_of(self, aid: int) -> int:
-        return self.copy_group.get(aid, aid)
+        return self.copies.group_of(aid)
 
     def copies_of(self, aid: int) -> list[int]:
-        group = self.members.get(self.group_of(aid), [])
-        return [a for a in group if a != aid]
+        return self.copies.copies_of(aid)
 
     def related(self, aid: int, title_terms: list[str], body_terms: list[str], k: int | None = None) -> RelatedResult:
         s = self.settings

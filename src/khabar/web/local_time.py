@@ -45,6 +45,7 @@ def as_utc(value) -> datetime | None:
         return None
     return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
 
+
 def time_element(value, zone: ZoneInfo, minutes: bool = True) -> Markup:
     """``format_local`` as an HTML ``<time>`` isolated left-to-right, with the stored time as
     its machine-readable ``datetime``.

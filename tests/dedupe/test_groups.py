@@ -1,0 +1,11 @@
+"""Copy groups turned around for readers: group_of and copies_of."""
+
+from khabar.dedupe.groups import CopyGroups
+
+
+def test_groups_name_each_article_once_and_never_list_it_among_its_own_copies():
+    groups = CopyGroups.from_links([(2, 1, 0.9, "near"), (3, 1, 1.0, "exact"), (5, 4, 0.7, "near")])
+    assert groups.group_of(3) == groups.group_of(1) == 1 and groups.group_of(9) == 9
+    assert groups.copies_of(1) == [2, 3]
+    assert groups.copies_of(3) == [1, 2]  # the canonical first
+    assert groups.copies_of(4) == [5] and groups.copies_of(9) == []
