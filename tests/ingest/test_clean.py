@@ -1,8 +1,10 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from khabar.ingest.clean import clean_page
+from khabar.ingest.clean import clean_page, split_paragraphs
 
 
 def test_seed_page_matches_expected(shared):
@@ -85,3 +87,38 @@ def test_plain_text_has_no_subheadings_and_survives_garbage():
     page = clean_page("سطر قصير\nسطر آخر قصير\nسطر ثالث")
     assert page.subheadings == []
     clean_page("\x00\ufffd<script>\n•\n-\nالمصدر:")  # never raises
+
+
+def test_an_inline_link_inside_a_read_also_article_keeps_its_body_going():
+    text = "\n".join(BODY[:1] + ["اقرأ أيضاً:", "العنوان أ", "نص أ.", "اقرأ أيضا: رابط داخل المقال", "تتمة نص أ."])
+    page = clean_page(text)  # raised AssertionError: the link had dropped the block being read
+    assert page.body == BODY[:1]
+    assert [(r.title, r.body) for r in page.read_also] == [
+        ("العنوان أ", ["نص أ.", "تتمة نص أ."]), ("رابط داخل المقال", [])
+    ]
+
+
+# --- fuzz: pages assembled from markers, bullets and sentences in any order ---------------------
+_LINES = st.sampled_from([
+    "إقرأ أيضاً:", "اقرأ ايضا", "اقرأ أيضاً: عنوان مضمن", "مقالات مشابهة", "أخبار ذات صلة:", "المصدر:",
+    "المصدر: الجزيرة", "المصدر : وكالة الأنباء", "• عنوان في قائمة", "- عنوان آخر", "1. عنوان مرقم",
+    "تفاؤل حذر", "قال المصدر: إن الاجتماع انتهى.", "وأعلنت الوزارة اليوم عن خطة جديدة للطرق.", "", "   ",
+    "\u0640\u0640\u0640", "<p>وسم</p>", "\ufffd", "x" * 300,
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_LINES, st.text(max_size=40)), max_size=30))
+def test_fuzz_any_page_splits_without_error_and_invents_nothing(lines):
+    text = "\n".join(lines)
+    page = clean_page(text)
+    paragraphs = split_paragraphs(text)
+    assert all(p in paragraphs for p in page.body)  # the body is made of the page's own paragraphs
+    assert set(page.subheadings) <= set(page.body)
+    from_page = lambda part: any(part in p for p in paragraphs)  # noqa: E731  (titles lose bullets and markers)
+    for item in page.read_also:
+        assert all(p in paragraphs for p in item.body)
+        assert item.title and from_page(item.title)
+    assert all(from_page(t) for t in page.similar)
+    assert page.source is None or from_page(page.source)
+    json.dumps(page.to_json(), ensure_ascii=False)

@@ -133,8 +133,8 @@ def clean_page(text: str) -> CleanedPage:
             if rest:
                 # Inline link: keep the original spelling of the title, then resume.
                 title = re.split(r"[:：\-–—]", raw, maxsplit=1)[-1].strip() if re.search(r"[:：\-–—]", raw) else raw
+                # The block being read (a read-also article's body) goes on after the link.
                 page.read_also.append(ReadAlso(title=_BULLET.sub("", title).strip()))
-                current = None
                 continue
             state, current = "read_also_title", None
             continue
