@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from khabar.ingest.fetch import BlockedAddress, Fetcher, FetchError, FetchOptions, check_address, decode_body
-from khabar.ingest.live import crawl_once, poll_source
+from khabar.ingest.live import crawl_once, entry_urls, extract_article, poll_source
+from khabar.ingest.urls import canonical_url
 from khabar.models import Source
 from khabar.testing import serve_loopback
 
@@ -196,6 +199,30 @@ def test_malformed_feed_is_recorded_and_backs_off(site, fetcher, store):
     assert health.consecutive_failures == 1 and "malformed" in health.last_error
 
 
+def test_a_feed_that_makes_feedparser_raise_is_a_malformed_feed():
+    """feedparser raises (rather than flagging ``bozo``) on a surrogate character reference."""
+    source = Source(url="http://example.com/feed", name="example", kind="feed")
+    body = "<rss><channel><title>&#xD800;</title><item><link>http://example.com/a/1</link></item></channel></rss>"
+    with pytest.raises(FetchError, match="malformed feed"):
+        entry_urls(source, body, source.url)
+
+
+def test_a_page_the_extractor_raises_on_is_that_pages_error_and_the_round_goes_on(site, fetcher, store, monkeypatch):
+    import khabar.ingest.live as live
+
+    def extract(html, page_url, outlet):
+        if page_url.endswith("/a/2.html"):
+            raise RecursionError("maximum recursion depth exceeded")  # as a deeply nested page can make lxml
+        return extract_article(html, page_url, outlet)
+
+    monkeypatch.setattr(live, "extract_article", extract)
+    src = store.add_source(Source(url=url(site, "/feed.xml"), name="test", kind="feed"))
+    report = poll_source(store, fetcher, src)
+    assert report.new == 2  # the feed's other pages: 1 and 3 (its fourth entry is a 404)
+    assert f"{url(site, '/a/2.html')}: extraction failed (RecursionError)" in report.errors
+    assert "article error" in store.list_sources()[0].last_error and store.list_sources()[0].consecutive_failures == 0
+
+
 def test_deleted_article_is_not_fetched_again(site, fetcher, store, settings):
     store.add_source(Source(url=url(site, "/feed.xml"), name="test", kind="feed"))
     crawl_once(store, settings, fetcher)
@@ -257,3 +284,36 @@ def test_the_scheduler_outlives_a_failing_round(site, fetcher, store, settings, 
     assert not runner.is_alive()
     assert any("round failed (RuntimeError: database is locked)" in line for line in logs), logs
     assert store.stats()["articles"] == 3 and store.stats()["stories"] >= 1  # stored, then indexed on the retry
+
+
+# --- fuzz: whatever a server sends, a page or a listing is read or refused with a FetchError ---
+_HTML_BITS = st.sampled_from([
+    "<html>", "</html>", "<head><title>عنوان الخبر</title></head>", "<body>", "</body>", "<article>", "</article>",
+    "<p>", "</p>", "<p>قالت الوزارة اليوم إن المشروع سيكتمل خلال عامين بتكلفة كبيرة.</p>", "<div>", "</div>",
+    "<script>alert(1)</script>", "<meta property='article:published_time' content='2015-13-45'>",
+    "<!--", "-->", "<![CDATA[", "]]>", "&amp;", "&#0;", "&#xD800;", "\x00", "<p>إقرأ أيضاً:</p>", "<h2>عنوان فرعي</h2>",
+    "<?xml version='1.0'?>", "<rss version='2.0'><channel>", "<item><link>", "</link></item>", "<loc>", "</loc>",
+    "<a href='/news/2015/1'>", "</a>", "http://example.com/a/b", "javascript:alert(1)", "http://[::1", "<feed xmlns='http://www.w3.org/2005/Atom'>",
+])
+_BODIES = st.lists(st.one_of(_HTML_BITS, st.text(max_size=30)), max_size=40).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_BODIES)
+def test_fuzz_any_page_is_an_article_or_a_fetch_error(html):
+    try:
+        article = extract_article(html, "http://example.com/news/1", "example.com")
+    except FetchError:
+        return
+    assert article.body and article.url == "http://example.com/news/1"
+
+
+@settings(max_examples=150, deadline=None)
+@given(_BODIES, st.sampled_from(["feed", "sitemap", "page"]))
+def test_fuzz_any_listing_gives_canonical_article_urls_or_a_fetch_error(body, kind):
+    source = Source(url="http://example.com/feed", name="example", kind=kind)
+    try:
+        urls = entry_urls(source, body, "http://example.com/section/")
+    except FetchError:
+        return
+    assert all(canonical_url(u) == u for u in urls) and len(urls) == len(set(urls))

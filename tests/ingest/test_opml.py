@@ -1,10 +1,13 @@
 """OPML subscription lists in and out (what feed readers exchange)."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from khabar.cli import app
 from khabar.ingest.opml import OPMLError, read_opml, write_opml
+from khabar.ingest.urls import canonical_url
 from khabar.models import Source
 
 LIST = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -83,3 +86,22 @@ def test_cli_import_is_idempotent_keeps_settings_and_round_trips(tmp_path):
     assert r.exit_code == 1 and "not OPML" in r.output
     r = runner.invoke(app, ["--db", db, "sources", "import", str(tmp_path / "missing.opml")])
     assert r.exit_code == 1 and "cannot read" in r.output
+
+
+_OPML_BITS = st.sampled_from([
+    b"<?xml version='1.0'?>", b"<opml version='2.0'>", b"</opml>", b"<head/>", b"<body>", b"</body>",
+    b"<outline text='x' xmlUrl='https://a.example/feed'/>", b"<outline xmlUrl='javascript:alert(1)'/>",
+    b"<outline xmlUrl='http://[::1'/>", b"<outline xmlUrl=' '/>", b"<outline>", b"</outline>",
+    b"<!DOCTYPE opml [<!ENTITY e 'x'>]>", b"&e;", b"&#xD800;", b"\xff\xfe", b"\x00", "\u0627\u0644\u0623\u0641\u0642".encode(),
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_OPML_BITS, st.binary(max_size=20)), max_size=25).map(b"".join))
+def test_fuzz_any_file_is_a_subscription_list_or_an_opml_error(data):
+    try:
+        feeds = read_opml(data)
+    except OPMLError:
+        return
+    assert all(canonical_url(s.url) == s.url and s.kind == "feed" for s in feeds.sources)
+    assert len({s.url for s in feeds.sources}) == len(feeds.sources)

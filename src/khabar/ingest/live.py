@@ -54,7 +54,14 @@ def _now() -> datetime:
 def entry_urls(source: Source, body: str, base_url: str) -> list[str]:
     """Article URLs listed by a feed, a section page or a sitemap."""
     if source.kind == "feed":
-        parsed = feedparser.parse(body)
+        try:
+            parsed = feedparser.parse(body)
+        except Exception as exc:  # noqa: BLE001  see below
+            # feedparser means to report malformed input as ``bozo``, but some still raise:
+            # a surrogate or out-of-range character reference (&#xD800;), a backslash in a
+            # DOCTYPE entity (its issues #591 and #599, open). One bad feed must be that
+            # source's error, not the end of the round.
+            raise FetchError(f"malformed feed: {type(exc).__name__}") from None
         urls = [e.get("link") for e in parsed.entries if e.get("link")]
         if parsed.bozo and not urls:
             raise FetchError(f"malformed feed: {type(parsed.bozo_exception).__name__}")
@@ -147,6 +154,13 @@ def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report
     except FetchError as exc:
         report.errors.append(f"{url}: {exc.reason}")
         store.http_cache_put(url, None, None, exc.status or 0)
+        return
+    except Exception as exc:  # noqa: BLE001  a page the extractors choke on
+        # Extraction runs third-party parsers over whatever a server sent. A page that makes
+        # one raise is that page's error: raised on, it ended the round, and every round
+        # after it met the same page first, so the source never got past it.
+        report.errors.append(f"{url}: extraction failed ({type(exc).__name__})")
+        store.http_cache_put(url, None, None, 0)
         return
     result = store.add_articles([(article, analyze_article(article))])
     store.http_cache_put(url, page.etag, page.last_modified, page.status)

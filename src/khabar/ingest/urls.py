@@ -25,9 +25,10 @@ def canonical_url(url: str) -> str:
     url = url.strip()
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018  raises on a port that is not one (":99999", ":x")
     except ValueError as exc:
         raise InvalidURL(f"unparsable url: {exc}") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InvalidURL("not an http(s) url")
     host = parts.netloc.lower()
     if host.endswith(":80") and parts.scheme.lower() == "http":
