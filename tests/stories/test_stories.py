@@ -1,6 +1,7 @@
 """Stories: one pass in time order over a bulk import equals arrival in two batches."""
 
 import json
+from datetime import datetime
 
 from khabar.ingest.bulk import import_paths
 from khabar.pipeline import build_indexes
@@ -136,3 +137,26 @@ def test_a_few_arrivals_are_appended_and_many_rebuild_in_full(tmp_path, demo_pat
     built = build_indexes(inc, settings, new_ids=report.new_ids)
     assert built["incremental"] and not built["lexical_appended"]
     bulk.close()
+
+
+def test_the_demos_multi_day_stories_are_one_story_each_with_vectors(demo_store, settings):
+    """The transfer saga (approach, signing, first training, a derby goal: four outlets over
+    four days) and the satellite (countdown, launch, orbit, first photos over three days)
+    each read as one story once the articles have e5 vectors, as ``make demo`` gives them.
+    The flood is several event stories that link one another (test_related_stories)."""
+    from khabar.rank.dense import embed_missing
+
+    embed_missing(demo_store)
+    build_indexes(demo_store, settings)
+    story_of = dict(demo_store.story_members())
+    for urls in (
+        ["https://sahel.example/news/4103", "https://bawaba.example/news/7102",
+         "https://nahar.example/news/3103", "https://alofoq.example/news/2104"],
+        ["https://marsad.example/news/6102", "https://alofoq.example/news/2106",
+         "https://sahel.example/news/4104", "https://bawaba.example/news/7104"],
+    ):
+        stories = {story_of[demo_store.article_id(u)] for u in urls}
+        assert len(stories) == 1
+        story = demo_store.get_story(stories.pop())
+        span = datetime.fromisoformat(story["last_time"]) - datetime.fromisoformat(story["first_time"])
+        assert span.days >= 2 and story["outlet_count"] >= 4
