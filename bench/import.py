@@ -6,6 +6,7 @@ by default a fresh SQLite file; ``--db postgresql:///NAME`` measures an empty Po
 
 from __future__ import annotations
 
+import argparse
 import resource
 import sys
 import tempfile
@@ -21,13 +22,11 @@ CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "sau
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    url = None
-    if "--db" in args:
-        i = args.index("--db")
-        url = args[i + 1]
-        del args[i : i + 2]
-    corpus = Path(args[0]) if args else CORPUS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS)
+    parser.add_argument("--db", metavar="URL", help="an empty database (default: a fresh SQLite file)")
+    args = parser.parse_args()
+    url, corpus = args.db, args.corpus
     with tempfile.TemporaryDirectory() as tmp:
         db = url or str(Path(tmp) / "bench.db")
         store = open_store(db)
