@@ -27,6 +27,8 @@ def main() -> None:
     parser.add_argument("--db", metavar="URL", help="an empty database (default: a fresh SQLite file)")
     args = parser.parse_args()
     url, corpus = args.db, args.corpus
+    if not corpus.exists():
+        sys.exit(f"{corpus}: no such file or directory (the corpus is ../shared/corpus/saudinewsnet)")
     with tempfile.TemporaryDirectory() as tmp:
         db = url or str(Path(tmp) / "bench.db")
         store = open_store(db)
