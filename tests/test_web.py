@@ -315,3 +315,44 @@ def test_atom_feed_escapes_what_it_carries(client):
     ns = {"a": "http://www.w3.org/2005/Atom"}
     assert root.find("a:entry/a:title", ns).text == "عنوان <b>"
     assert root.find("a:entry/a:link[@rel='related']", ns).get("href") == "https://x.test/a?b=1&c=<2>"
+
+
+def test_health_tells_a_current_index_from_one_the_writer_still_owes(tmp_path, demo_path, monkeypatch):
+    from khabar.models import Source
+    from khabar.pipeline import build_indexes
+    from khabar.store import SQLiteStore
+
+    db = str(tmp_path / "health.db")
+    writer = SQLiteStore(db)
+    import_paths(writer, [demo_path])
+    build_indexes(writer, Settings(db=db))
+    failing = writer.add_source(Source(url="https://feeds.example/rss", name="feeds"))
+    failing.consecutive_failures, failing.last_error = 2, "HTTP 503"
+    writer.update_source(failing)
+    with TestClient(create_app(Settings(db=db, refresh_seconds=0.0))) as c:
+        h = c.get("/api/health").json()
+        assert h["status"] == "ok" and h["index_current"] and h["serving_current"]
+        assert h["newest_article"].startswith("2026-03-10") and h["sources"] == {
+            "followed": 1, "enabled": 1, "failing": 1, "last_success": None}
+
+        late = tmp_path / "late.jsonl"
+        late.write_text(json.dumps({"url": "https://late.test/1", "source": "late", "published": "2026-03-11T10:00:00",
+                                    "title": "خبر متأخر", "content": "نص خبر وصل بعد آخر فهرسة للبيانات المخزنة."},
+                                   ensure_ascii=False))
+        report = import_paths(writer, [late])
+        h = c.get("/api/health").json()
+        assert not h["index_current"] and h["newest_article"].startswith("2026-03-11")
+        build_indexes(writer, Settings(db=db), new_ids=report.new_ids)
+        assert c.get("/api/health").json()["index_current"]
+        c.get("/api/articles/1/related")  # a request loads the new index...
+        assert c.get("/api/health").json()["serving_current"]  # ...and the server serves it
+
+        import sqlite3
+
+        def gone(*_a, **_k):
+            raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(SQLiteStore, "data_version", gone)
+        r = c.get("/api/health")
+        assert r.status_code == 503 and r.json() == {"status": "unavailable", "error": "OperationalError"}
+    writer.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ..ingest.urls import article_id_for_url
@@ -139,6 +139,15 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/outlets")
     def api_outlets():
         return views.outlets_json(store)
+
+    @app.get("/api/health")
+    def api_health():
+        """200 with the index's freshness and the crawl's state; 503 when the database does not answer."""
+        try:
+            refresh()  # the served index is dropped here once the writer has built a newer one
+            return views.health(store, cache["engine"].version if "engine" in cache else None)
+        except Exception as exc:  # noqa: BLE001  whatever the backend raises, the answer is "unavailable"
+            return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
 
     # --- pages --------------------------------------------------------------------------------
     def page(request: Request, name: str, **data) -> HTMLResponse:

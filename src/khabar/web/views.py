@@ -207,3 +207,30 @@ def outlets_json(store) -> dict:
         }
         outlets.append(o)
     return {"outlets": outlets}
+
+
+def health(store, serving_version: str | None) -> dict:
+    """What a monitor needs to tell a healthy deployment from a stalled one, from cheap reads
+    only (a probe every few seconds must not cost a count over the corpus): whether the index
+    covers the stored data and the server serves that index, the newest article, and the
+    crawl's state (sources failing, the last successful poll)."""
+    data_version = store.data_version()
+    indexed = store.get_meta("indexed_version")
+    newest = store.list_articles(limit=1)
+    sources = store.list_sources()
+    successes = [s.last_success for s in sources if s.last_success]
+    return {
+        "status": "ok",
+        "index_current": indexed == data_version,  # False while the writer indexes new arrivals
+        "serving_current": serving_version is not None and serving_version == indexed,
+        "data_version": data_version,
+        "indexed_version": indexed,
+        "serving_version": serving_version,
+        "newest_article": _iso(newest[0].time) if newest else None,
+        "sources": {
+            "followed": len(sources),
+            "enabled": sum(1 for s in sources if s.enabled),
+            "failing": sum(1 for s in sources if s.enabled and s.consecutive_failures > 0),
+            "last_success": max(successes) if successes else None,
+        },
+    }
