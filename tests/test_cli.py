@@ -263,3 +263,15 @@ def test_search_finds_any_spelling_shows_copies_once_and_filters(tmp_path, demo_
     assert "no article matches" in run("--db", db, "search", "كلمةغيرموجودة").stdout
     assert "only common words" in run("--db", db, "search", "في").stdout
     assert run("--db", db, "search", "سيول", "--since", "2026-13-01").exit_code == 2
+
+
+def test_delete_tombstones_the_article_and_rebuilds_without_it(tmp_path, demo_path):
+    db = str(tmp_path / "k.db")
+    run("--db", db, "import", str(demo_path))
+    r = run("--db", db, "delete", "https://alofoq.example/news/2101", "https://nowhere.example/1")
+    assert r.exit_code == 1 and "deleted https://alofoq.example/news/2101" in r.stdout
+    data = json.loads(run("--db", db, "related", "https://wahanews.example/news/5001", "--json").stdout)
+    assert {c["outlet"] for c in data["also_reported_by"]} == {"nahar", "sahel"}  # the copy is gone
+    again = json.loads(run("--db", db, "import", str(demo_path), "--json").stdout)
+    assert again["new"] == 0 and again["tombstoned"] == 1  # and never comes back
+    assert run("--db", db, "show", "https://alofoq.example/news/2101").exit_code == 1
