@@ -17,8 +17,17 @@ class RelatedSettings:
     candidates: int = 200  # lexical/dense candidates considered before fusion
     time_scale_days: float = 4.0  # time proximity half-life
     dense_weight: float = 0.3  # share of the e5 evidence in the fused score (chosen on dev)
-    dense_floor: float = 0.75  # e5 cosine at or below this counts as no dense evidence
+    dense_floor: float = 0.75  # e5 cosine at or below this counts as no dense evidence...
+    # ... nor at or below the article's median cosine to this many articles spread over the
+    # index (0: the fixed floor only). e5's cosines sit high and unevenly (a median of 0.76-0.82
+    # over the dev queries, 0.85 on the demo's one-city corpus), so a fixed floor let a small or
+    # one-topic corpus lift every neighbour into the list (dev: 0.6097 -> 0.6133).
+    dense_background: int = 1000
     min_score: float = 0.05  # below this (share of the best match) an item is not listed at all
+    # ... with e5 evidence, below this: a merely topical e5 cosine adds up to a few hundredths,
+    # enough to lift an unrelated article over 0.05 (the demo's fishermen listed a satellite).
+    # Dev: flat from 0.05 to 0.10, -0.007 at 0.12, -0.06 at 0.15.
+    dense_min_score: float = 0.08
     time_weight: float = 0.1
     mmr_lambda: float = 0.9  # 1.0 = pure relevance, lower = more diverse
     min_share_of_best: float = 0.15  # below this share of the best listed item, the list stops

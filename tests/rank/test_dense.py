@@ -192,3 +192,41 @@ def test_a_round_beside_a_running_embed_stays_incremental_and_the_embed_build_re
     assert _partition(store) == _partition(bulk)
     bulk.close()
 
+
+
+def test_with_vectors_the_demo_lists_hold_no_merely_topical_neighbours(demo_store, settings):
+    """On a small one-city corpus every e5 cosine is high (median ~0.83): the floor follows the
+    article's median cosine to arbitrary articles, and a list with vectors needs a fused
+    score of ``dense_min_score``. The fishermen's return then lists nothing rather than a
+    satellite and a flood, and the wire story lists only water news."""
+    embed_missing(demo_store)
+    build_indexes(demo_store, settings)
+    engine = load_engine(demo_store, settings)
+    url = lambda aid: demo_store.get_article(aid).url  # noqa: E731
+    fishermen = engine.related(demo_store.article_id("https://bawaba.example/news/7107"), 10)
+    assert url(fishermen.read_also.id) == "https://nahar.example/news/3107" and fishermen.similar == []
+    water = {"https://bawaba.example/news/7108", "https://nahar.example/news/3108", "https://marsad.example/news/6107"}
+    wire = engine.related(demo_store.article_id("https://wahanews.example/news/5001"), 10)
+    listed = {url(s.id) for s in wire.similar} | {url(wire.read_also.id)}
+    assert listed <= water and len(listed) >= 2
+
+
+def test_the_dense_floor_rises_to_the_articles_median_cosine_to_arbitrary_articles():
+    from khabar.rank.lexical import build_lexical_index
+    from khabar.rank.related import Ranker
+    from khabar.settings import RelatedSettings
+    from khabar.store.base import IndexRow
+
+    rows = [IndexRow(i, f"https://x.example/{i}", "x", None, str(i), ["t"], ["b"], "", "") for i in range(40)]
+    index = build_lexical_index(rows)
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=384)  # 40 articles around one direction: cosines near 0.85, as one topic gives
+    vectors = base / np.linalg.norm(base) + 0.42 * rng.normal(size=(40, 384)) / np.sqrt(384)
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    ranker = Ranker(index, RelatedSettings(), vectors=vectors)
+    median = float(np.median(vectors @ vectors[0]))
+    assert median > 0.75 and abs(ranker._dense_floor(vectors[0]) - median) < 1e-6
+    fixed = Ranker(index, RelatedSettings(dense_background=0), vectors=vectors)
+    assert fixed._dense_floor(vectors[0]) == 0.75
+    few = Ranker(index, RelatedSettings(), vectors=np.vstack([vectors[:10], np.zeros((30, 384), np.float32)]))
+    assert few._dense_floor(vectors[0]) == 0.75  # too few vectors to tell what "arbitrary" is

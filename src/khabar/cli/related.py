@@ -74,6 +74,8 @@ def related_cmd(
         out.print("\nمقالات مشابهة (similar):")
         for n, s in enumerate(data["similar"], start=1):
             out.print(f"{n:2}. {s['title']}  ({name(s['outlet'])}, {s['time']})  {s['url']}")
+        if not data["similar"]:
+            out.print("  — none related closely enough")
 
 
 def _read_lines(path: Path) -> list[str]:

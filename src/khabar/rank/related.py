@@ -3,7 +3,8 @@
 The recipe (``Ranker.related``):
 1. lexical candidates: a more-like-this query from the article's most distinctive
    stems, scored by BM25 (title counted ``TITLE_WEIGHT`` times);
-2. dense evidence where vectors exist (e5 cosine), and dense candidates from the ANN index;
+2. dense evidence where vectors exist (e5 cosine above what the article shares with any
+   article), and dense candidates from the ANN index;
 3. fusion: normalized lexical score + dense cosine + time proximity;
 4. exclusions: the article itself and its copies (shown as "also reported by");
 5. diversification (MMR): an item too close to one already listed is a rewording of
@@ -60,6 +61,26 @@ class Ranker:
         self.vectors = vectors
         self.has_vec = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0
         self.ann = ann
+        self.background = self._background_rows()
+
+    def _background_rows(self) -> np.ndarray | None:
+        """Rows spread evenly over the index (time order) whose vectors stand for "an arbitrary
+        article" (see ``RelatedSettings.dense_background``); None when too few have vectors."""
+        n = self.settings.dense_background
+        if self.vectors is None or n <= 0:
+            return None
+        with_vec = np.flatnonzero(self.has_vec)
+        if len(with_vec) < 20:
+            return None
+        return with_vec[np.linspace(0, len(with_vec) - 1, min(n, len(with_vec))).astype(np.int64)]
+
+    def _dense_floor(self, qv: np.ndarray) -> float:
+        """The e5 cosine that is no evidence for this article: the fixed floor, or its median
+        cosine to arbitrary articles when higher (``RelatedSettings.dense_background``)."""
+        floor = self.settings.dense_floor
+        if self.background is not None:
+            floor = max(floor, float(np.median(self.vectors[self.background] @ qv)))
+        return min(floor, 0.99)
 
     def group_of(self, aid: int) -> int:
         return self.copies.group_of(aid)
@@ -89,18 +110,20 @@ class Ranker:
         fused = lex_n.copy()
         if dense is not None:
             # Where a candidate has no vector, its lexical score stands in for the dense one.
-            d = np.where(np.isnan(dense), lex_n, np.clip((dense - s.dense_floor) / (1.0 - s.dense_floor), 0, 1))
+            floor = self._dense_floor(qv)
+            d = np.where(np.isnan(dense), lex_n, np.clip((dense - floor) / (1.0 - floor), 0, 1))
             fused = (1 - s.dense_weight) * lex_n + s.dense_weight * d
         if i is not None and not np.isnan(idx.times[i]):
             dt = np.abs(np.nan_to_num(idx.times[cand] - idx.times[i], nan=365.0))
             fused = fused * (1 - s.time_weight + s.time_weight * np.exp(-dt / s.time_scale_days))
+        min_score = s.min_score if dense is None else s.dense_min_score
         order = np.argsort(-fused)
         group = self.group_of(aid)
         copies = self.copies_of(aid)
         ranked: list[Scored] = []
         for j in order:
             other = int(idx.ids[cand[j]])
-            if fused[j] < s.min_score:
+            if fused[j] < min_score:
                 break  # ordered: everything after is weaker still (loosely related at best)
             if other == aid or self.group_of(other) == group:
                 continue
