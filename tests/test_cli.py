@@ -275,3 +275,23 @@ def test_delete_tombstones_the_article_and_rebuilds_without_it(tmp_path, demo_pa
     again = json.loads(run("--db", db, "import", str(demo_path), "--json").stdout)
     assert again["new"] == 0 and again["tombstoned"] == 1  # and never comes back
     assert run("--db", db, "show", "https://alofoq.example/news/2101").exit_code == 1
+
+
+def test_related_for_a_scraped_page_that_is_not_stored(tmp_path, demo_path):
+    db = str(tmp_path / "k.db")
+    run("--db", db, "import", str(demo_path))
+    page = tmp_path / "page.txt"
+    page.write_text("\n".join([
+        "توقعت الأرصاد استمرار هطول الأمطار الغزيرة على المنطقة الجنوبية مع جريان السيول في الأودية.",
+        "ودعا الدفاع المدني السكان إلى الابتعاد عن مجاري الأودية.",
+        "المصدر: الأفق",
+        "إقرأ أيضاً:", "رافائيل سيلفا ينضم إلى نادي النجوم", "وقع المهاجم البرازيلي عقداً لثلاثة مواسم.",
+        "مقالات مشابهة", "• أسعار النفط ترتفع",
+    ]), encoding="utf-8")
+    data = json.loads(run("--db", db, "related", "--page", str(page), "--title", "أمطار الجنوب", "--json").stdout)
+    assert data["article"] == {"title": "أمطار الجنوب", "body_paragraphs": 2}  # the cleaner dropped the boilerplate
+    listed = [s["title"] for s in data["similar"]] + [data["read_also"]["title"]]
+    assert listed and all("سيول" in t or "الأمطار" in t or "المنطقة الجنوبية" in t for t in listed)
+    text = run("--db", db, "related", "--page", str(page)).stdout
+    assert "not stored" in text and "مقالات مشابهة" in text
+    assert run("--db", db, "related", "--page", str(tmp_path / "missing.txt")).exit_code == 1

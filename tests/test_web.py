@@ -356,3 +356,18 @@ def test_health_tells_a_current_index_from_one_the_writer_still_owes(tmp_path, d
         r = c.get("/api/health")
         assert r.status_code == 503 and r.json() == {"status": "unavailable", "error": "OperationalError"}
     writer.close()
+
+
+def test_related_for_a_text_that_is_not_stored(client):
+    wire = client.get("/api/articles/by-url", params={"url": "https://wahanews.example/news/5001"}).json()
+    draft = {"title": "محطة تحلية جديدة في الواحة", "body": "قالت مصادر محلية اليوم إن المحطة بدأت العمل.\n" + "\n".join(wire["body"])}
+    r = client.post("/api/related", json=draft)
+    assert r.status_code == 200
+    data = r.json()
+    assert data["article"] == {"title": draft["title"], "body_paragraphs": len(wire["body"]) + 1}
+    assert {c["outlet"] for c in data["also_reported_by"]} == {"wahanews", "alofoq", "nahar", "sahel"}
+    assert data["similar"] and not {s["url"] for s in data["similar"]} & {c["url"] for c in data["also_reported_by"]}
+    assert client.post("/api/related", json={"title": " ", "body": "\n"}).status_code == 422
+    assert client.post("/api/related", json={"body": "نص" * 100_001}).status_code == 422
+    assert client.post("/api/related", json={"body": "سيول", "k": 0}).status_code == 422
+    assert client.post("/api/related", content=b"not json", headers={"content-type": "application/json"}).status_code == 422

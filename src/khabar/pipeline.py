@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -24,6 +25,7 @@ __all__ = ["build_indexes", "index_arrivals", "load_engine", "Engine", "copy_pai
 LEXICAL_BLOB = "lexical-v1"
 ANN_BLOB = "ann-e5-hnsw-v1"
 STORY_ID_HIGH = "story_id_high"  # the highest story id ever handed out
+TEXT_COPY_CANDIDATES = 30  # a text that is not stored is checked for copies among this many nearest
 
 
 def index_arrivals(store: Store, settings: Settings, new_ids: list[int], progress=None) -> dict:
@@ -277,6 +279,33 @@ class Engine:
         if not rows:
             raise KeyError(article_id)
         return self._rank(rows[0], self.ranker, k)
+
+    def related_to_text(self, title: str, body: list[str], k: int | None = None, embed: bool = True,
+                        when: datetime | None = None) -> RelatedResult:
+        """Similar articles and a read-also pick for a text that is not stored (a draft in a
+        CMS, a page read elsewhere), ranked as a stored article would be, against the same index.
+
+        Its stored copies are found among its nearest articles by the copy rule and shown as
+        "also reported by", never listed. With vectors in the index (and ``embed``) the text
+        is embedded first: ~0.1 s, the one slow step, which a stored article has done ahead.
+        """
+        from .dedupe.copies import find_copies_of_text
+        from .models import Article, analyze_article
+        from .rank.dense import dense_text, embed_passages
+
+        analysis = analyze_article(Article(url="", outlet="", title=title, body=body))
+        ranker = self.ranker
+        cols, w, _ = self.lexical.text_query(analysis.title_terms, analysis.body_terms, ranker.settings.mlt_terms)
+        lex = self.lexical.bm25_scores(cols, w)
+        nearest = [int(self.lexical.ids[j]) for j in np.argsort(-lex)[:TEXT_COPY_CANDIDATES] if lex[j] > 0]
+        found = find_copies_of_text(analysis.body_norm, list(self.store.iter_index_rows(nearest)), self.settings.dedupe)
+        groups = dict.fromkeys(ranker.group_of(aid) for aid, _ in found)  # whole groups: canonical, then its copies
+        copies = [a for g in groups for a in (g, *ranker.copies_of(g))]
+        qv = None
+        if embed and ranker.vectors is not None:
+            qv = embed_passages([dense_text(title, body)])[0]
+        return ranker.related(None, analysis.title_terms, analysis.body_terms, k or self.settings.related.k,
+                              query_vector=qv, copies=copies, time_days=when.timestamp() / 86400.0 if when else None)
 
     def related_stories(self, story_id: int, article_ids: list[int]) -> list[tuple[int, float]]:
         """(story id, score) of the stories related to this one (see ``stories.related``).

@@ -230,3 +230,16 @@ def test_the_dense_floor_rises_to_the_articles_median_cosine_to_arbitrary_articl
     assert fixed._dense_floor(vectors[0]) == 0.75
     few = Ranker(index, RelatedSettings(), vectors=np.vstack([vectors[:10], np.zeros((30, 384), np.float32)]))
     assert few._dense_floor(vectors[0]) == 0.75  # too few vectors to tell what "arbitrary" is
+
+
+def test_with_vectors_a_text_that_is_not_stored_is_embedded_and_ranks_like_its_stored_self(demo_store, settings):
+    embed_missing(demo_store)
+    build_indexes(demo_store, settings)
+    engine = load_engine(demo_store, settings)
+    aid = demo_store.article_id("https://marsad.example/news/6101")
+    art = demo_store.get_article(aid)
+    stored, text = engine.related(aid, 10), engine.related_to_text(art.title, art.body, 10, when=art.time)
+    assert [s.id for s in text.similar] == [s.id for s in stored.similar]
+    assert text.read_also.id == stored.read_also.id
+    lexical = engine.related_to_text(art.title, art.body, 10, embed=False, when=art.time)
+    assert [s.score for s in lexical.similar] != [s.score for s in text.similar]  # the e5 evidence counted

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from khabar.pipeline import build_indexes, load_engine
 from khabar.rank.lexical import build_lexical_index
@@ -77,3 +78,41 @@ def test_list_stops_where_it_tails_off_and_read_also_is_a_good_read(demo_store, 
     wire = demo_store.article_id("https://wahanews.example/news/5001")
     pick = engine.related(wire, 10).read_also
     assert pick is not None and "المياه" in demo_store.get_article(pick.id).title
+
+
+def test_a_text_that_is_not_stored_ranks_like_its_stored_self(demo_store, settings):
+    """``related_to_text`` on a stored article's own title and body gives that article's lists,
+    with the article itself (and its copies) as the stored copies of the text."""
+    build_indexes(demo_store, settings)
+    engine = load_engine(demo_store, settings, use_dense=False)
+    for url in ("https://marsad.example/news/6101", "https://sahel.example/news/4103"):
+        aid = demo_store.article_id(url)
+        art = demo_store.get_article(aid)
+        stored, text = engine.related(aid, 10), engine.related_to_text(art.title, art.body, 10, when=art.time)
+        assert [s.id for s in text.similar] == [s.id for s in stored.similar]
+        assert pytest.approx([s.score for s in text.similar]) == [s.score for s in stored.similar]
+        assert aid in text.copies
+
+
+def test_a_reworded_copy_of_a_wire_story_names_the_whole_group_and_lists_none_of_it(demo_store, settings):
+    build_indexes(demo_store, settings)
+    engine = load_engine(demo_store, settings, use_dense=False)
+    wire = demo_store.get_article(demo_store.article_id("https://wahanews.example/news/5001"))
+    result = engine.related_to_text("محطة تحلية جديدة في الواحة", ["قالت مصادر محلية اليوم إن المحطة بدأت العمل."] + wire.body)
+    group = {demo_store.get_article(c).url for c in result.copies}
+    assert group == {"https://wahanews.example/news/5001", "https://alofoq.example/news/2101",
+                     "https://nahar.example/news/3101", "https://sahel.example/news/4101"}
+    assert result.similar and not {s.id for s in result.similar} & set(result.copies)
+    assert result.read_also is None or result.read_also.id not in result.copies
+
+
+def test_a_text_unlike_anything_stored_gets_no_list():
+    from khabar.rank.related import Ranker  # noqa: F811
+    from khabar.store.base import IndexRow
+
+    rows = [IndexRow(i, f"https://x.example/{i}", "x", None, str(i), ["سيل"], ["سيل", "مطر", f"كلم{i}"] * 5, "", "")
+            for i in range(30)]
+    ranker = Ranker(build_lexical_index(rows), RelatedSettings())
+    # One shared word in a long text: the best stored match is a sliver of the text's own score.
+    result = ranker.related(None, ["قمر"], ["قمر", "صناع", "مدار", "اطلاق", "محط", "ارض", "صور", "مطر"] * 3)
+    assert result.similar == [] and result.read_also is None

@@ -23,8 +23,11 @@ def related_cmd(
     queries: Optional[Path] = typer.Option(None, "--queries", help="A file of article URLs, one a line"),
     fmt: str = typer.Option("text", "--format", help="text | json | trec (with --queries)"),
     no_dense: bool = typer.Option(False, "--no-dense", help="Ignore stored embeddings (lexical only)"),
+    page: Optional[Path] = typer.Option(None, "--page", help="A text that is not stored: a scraped page or plain text (cleaned first)"),
+    title: str = typer.Option("", "--title", help="With --page: its headline"),
 ) -> None:
-    """Read-also pick, similar articles and copies ("also reported by") for an article."""
+    """Read-also pick, similar articles and copies ("also reported by") for an article, or for
+    a text that is not stored (--page)."""
     from ..ingest.urls import article_id_for_url
     from ..pipeline import load_engine
     from ..web.views import outlet_names, related_json
@@ -51,18 +54,23 @@ def related_cmd(
             if missing:
                 print_error(f"{missing} query URL(s) not in the database", label="warning", style="yellow")
             return
-        if not url:
-            print_error("give an article URL or --queries FILE")
+        if page is not None:
+            data = _related_to_page(store, engine, page, title, k, embed=not no_dense)
+        elif not url:
+            print_error("give an article URL, --queries FILE or --page FILE")
             raise typer.Exit(2)
-        aid = require_article(store, url)
-        data = related_json(store, engine.related(aid, k))
+        else:
+            data = related_json(store, engine.related(require_article(store, url), k))
         if as_json or fmt == "json":
             print_json(data)
             return
         art = data["article"]
         names_of = outlet_names(store)
         name = lambda key: names_of.get(key) or key  # noqa: E731
-        out.print(Text.assemble((art["title"], "bold"), f"  ({name(art['outlet'])}, {art['time']})"))
+        if page is not None:
+            out.print(Text.assemble((art["title"] or "—", "bold"), f"  (not stored: {page}, {art['body_paragraphs']} paragraphs)"))
+        else:
+            out.print(Text.assemble((art["title"], "bold"), f"  ({name(art['outlet'])}, {art['time']})"))
         if data["also_reported_by"]:
             names = "، ".join(sorted({name(c["outlet"]) for c in data["also_reported_by"]}))
             out.print(f"also reported by: {names}")
@@ -76,6 +84,26 @@ def related_cmd(
             out.print(f"{n:2}. {s['title']}  ({name(s['outlet'])}, {s['time']})  {s['url']}")
         if not data["similar"]:
             out.print("  — none related closely enough")
+
+
+def _related_to_page(store, engine, path: Path, title: str, k: int, embed: bool) -> dict:
+    """The related block of a page that is not stored: its body as the cleaner splits it (a
+    scraped page's read-also, similar and source lines are not the article)."""
+    from ..ingest.clean import clean_page
+    from ..ingest.fetch import decode_body
+    from ..web.views import related_json
+
+    try:
+        text = decode_body(path.read_bytes())
+    except OSError as exc:
+        print_error(f"{path}: {exc.strerror}")
+        raise typer.Exit(1)
+    body = clean_page(text).body
+    if not (title.strip() or body):
+        print_error(f"{path}: no article text in it")
+        raise typer.Exit(1)
+    result = engine.related_to_text(title.strip(), body, k, embed=embed)
+    return related_json(store, result, text={"title": title.strip(), "body_paragraphs": len(body)})
 
 
 def _read_lines(path: Path) -> list[str]:

@@ -33,7 +33,8 @@ from ..settings import DedupeSettings
 from ..store.base import IndexRow
 from ..text import tokenize
 
-__all__ = ["ShingleIndex", "build_shingles", "find_copy_links", "find_arrival_copy_links", "containment"]
+__all__ = ["ShingleIndex", "build_shingles", "find_copy_links", "find_arrival_copy_links", "find_copies_of_text",
+           "containment"]
 
 MAX_DF = 400
 ARRIVAL_CANDIDATES = 100  # an arrival is checked against this many nearest articles (TF-IDF cosine)
@@ -226,3 +227,18 @@ def find_arrival_copy_links(
     checked = [rows[i] for i in subset]
     shingles = build_shingles(with_texts(checked) if with_texts else checked, settings)
     return find_copy_links(shingles, settings, known, only_rows=[position[i] for i in new_rows])
+
+
+def find_copies_of_text(body_norm: str, candidates: list[IndexRow], settings: DedupeSettings) -> list[tuple[int, float]]:
+    """(id, containment) of the ``candidates`` (stored articles, with texts) that a text which
+    is not stored copies, by the rule stored articles follow (``DedupeSettings.threshold`` on
+    word-shingle containment; texts too short to tell are never copies)."""
+    mine = _doc_shingles(body_norm, settings.shingle_words)
+    if len(mine) < settings.min_body_words:
+        return []
+    found = []
+    for r in candidates:
+        theirs = _doc_shingles(r.body_norm, settings.shingle_words)
+        if len(theirs) >= settings.min_body_words and (score := containment(mine, theirs)) >= settings.threshold:
+            found.append((r.id, score))
+    return found

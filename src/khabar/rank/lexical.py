@@ -107,6 +107,36 @@ class LexicalIndex:
             cols_a, w = cols_a[keep], w[keep]
         return cols_a, w / (np.linalg.norm(w) or 1.0)
 
+    def text_query(self, title_terms: list[str], body_terms: list[str], n_terms: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """``query_vector`` for a text that is not stored, and the score it would give itself.
+
+        The self-score is the scale a stored article's scores are shares of (it meets itself
+        among its candidates). Terms the index has never seen count as a term of document
+        frequency 0 would: in the choice of distinctive terms, the weights' norm and the
+        self-score, though no stored article can match them. So a text sharing one word with
+        the corpus scores a sliver of itself, not the full share of its best match.
+        """
+        counts = Counter(body_terms)
+        for t in title_terms:
+            counts[t] += TITLE_WEIGHT
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), 0.0
+        unseen_idf = math.log(1.0 + (self.size + 0.5) / 0.5)
+        terms = list(counts)
+        tf = np.array([counts[t] for t in terms], dtype=np.float32)
+        col = np.array([self.vocab.get(t, -1) for t in terms], dtype=np.int64)
+        idf = np.where(col >= 0, self.idf[np.maximum(col, 0)], unseen_idf).astype(np.float32)
+        w = (1.0 + np.log(tf)) * idf
+        if len(w) > n_terms:
+            keep = np.argpartition(-w, n_terms)[:n_terms]
+            tf, col, idf, w = tf[keep], col[keep], idf[keep], w[keep]
+        w = w / (np.linalg.norm(w) or 1.0)
+        avgdl = self.avgdl if np.isfinite(self.avgdl) and self.avgdl else 1.0
+        norm = K1 * (1 - B + B * sum(counts.values()) / avgdl)
+        self_score = float((idf * tf * (K1 + 1) / (tf + norm)) @ w)
+        known = col >= 0
+        return col[known], w[known].astype(np.float32), self_score
+
     def bm25_scores(self, cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
         if len(cols) == 0:
             return np.zeros(self.size, dtype=np.float32)

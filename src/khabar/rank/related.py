@@ -36,7 +36,7 @@ class Scored:
 
 @dataclass
 class RelatedResult:
-    article_id: int
+    article_id: int | None  # None: a text that is not stored
     read_also: Scored | None
     similar: list[Scored]
     copies: list[int] = field(default_factory=list)  # "also reported by"
@@ -88,24 +88,37 @@ class Ranker:
     def copies_of(self, aid: int) -> list[int]:
         return self.copies.copies_of(aid)
 
-    def related(self, aid: int, title_terms: list[str], body_terms: list[str], k: int | None = None) -> RelatedResult:
+    def related(self, aid: int | None, title_terms: list[str], body_terms: list[str], k: int | None = None,
+                query_vector: np.ndarray | None = None, copies: list[int] | None = None,
+                time_days: float | None = None) -> RelatedResult:
+        """``aid``: a stored article; or None for a text that is not stored (``Engine.related_to_text``),
+        which brings its own e5 ``query_vector`` (if any), the stored ``copies`` of it, and its
+        time (days since the epoch) if it has one."""
         s = self.settings
         k = k or s.k
         idx = self.index
-        i = self.row.get(aid)
-        cols, w = idx.query_vector(title_terms, body_terms, s.mlt_terms)
+        i = self.row.get(aid) if aid is not None else None
+        if i is not None:
+            cols, w = idx.query_vector(title_terms, body_terms, s.mlt_terms)
+            self_score = 0.0  # the article meets itself among its candidates
+            time_days = idx.times[i]
+        else:
+            cols, w, self_score = idx.text_query(title_terms, body_terms, s.mlt_terms)
         lex = idx.bm25_scores(cols, w)
         n_cand = min(s.candidates, idx.size)
         cand = np.argpartition(-lex, n_cand - 1)[:n_cand] if idx.size else np.zeros(0, dtype=np.int64)
-        dense = None
-        if self.vectors is not None and i is not None and self.has_vec[i]:
+        qv = query_vector
+        if qv is None and self.vectors is not None and i is not None and self.has_vec[i]:
             qv = self.vectors[i]
+        dense = None
+        if self.vectors is not None and qv is not None:
             if self.ann is not None:
                 cand = np.union1d(cand, self.ann(qv, n_cand))
             dense = self.vectors[cand] @ qv
             dense = np.where(self.has_vec[cand], dense, np.nan)
         cand_lex = lex[cand]
         top = cand_lex.max() if len(cand) else 0.0
+        top = max(top, self_score)  # scores are shares of the text's match with itself
         lex_n = cand_lex / top if top > 0 else cand_lex
         fused = lex_n.copy()
         if dense is not None:
@@ -113,19 +126,22 @@ class Ranker:
             floor = self._dense_floor(qv)
             d = np.where(np.isnan(dense), lex_n, np.clip((dense - floor) / (1.0 - floor), 0, 1))
             fused = (1 - s.dense_weight) * lex_n + s.dense_weight * d
-        if i is not None and not np.isnan(idx.times[i]):
-            dt = np.abs(np.nan_to_num(idx.times[cand] - idx.times[i], nan=365.0))
+        if time_days is not None and not np.isnan(time_days):
+            dt = np.abs(np.nan_to_num(idx.times[cand] - time_days, nan=365.0))
             fused = fused * (1 - s.time_weight + s.time_weight * np.exp(-dt / s.time_scale_days))
         min_score = s.min_score if dense is None else s.dense_min_score
         order = np.argsort(-fused)
-        group = self.group_of(aid)
-        copies = self.copies_of(aid)
+        if copies is None:
+            copies = self.copies_of(aid) if aid is not None else []
+            excluded = {self.group_of(aid)} if aid is not None else set()
+        else:
+            excluded = {self.group_of(c) for c in copies}
         ranked: list[Scored] = []
         for j in order:
             other = int(idx.ids[cand[j]])
             if fused[j] < min_score:
                 break  # ordered: everything after is weaker still (loosely related at best)
-            if other == aid or self.group_of(other) == group:
+            if other == aid or self.group_of(other) in excluded:
                 continue
             if ranked and fused[j] < s.min_share_of_best * ranked[0].score:
                 break  # the list has tailed off into barely related items

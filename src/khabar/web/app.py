@@ -15,7 +15,9 @@ from typing import Optional
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
 
+from ..ingest.clean import split_paragraphs
 from ..ingest.urls import article_id_for_url
 from ..pipeline import load_engine
 from ..settings import Settings
@@ -25,6 +27,14 @@ from .local_time import check_timezone, time_element
 from .plural import arabic_count
 
 __all__ = ["create_app"]
+
+
+class TextIn(BaseModel):
+    """A text to find related articles for (``POST /api/related``)."""
+
+    title: str = Field("", max_length=1_000)
+    body: str = Field("", max_length=200_000, description="Plain text; paragraphs on separate lines")
+    k: int = Field(10, ge=1, le=50)
 
 
 def _date(value: str) -> datetime | None:
@@ -114,6 +124,16 @@ def create_app(settings: Settings) -> FastAPI:
     def api_related(article_id: int, k: int = Query(10, ge=1, le=50)):
         article_or_404(article_id)
         return views.related_json(store, engine().related(article_id, k))
+
+    @app.post("/api/related")
+    def api_related_to_text(text: TextIn):
+        """Similar articles, read-also and stored copies for a text that is not stored (a draft,
+        a page read elsewhere): what ``/api/articles/{id}/related`` gives a stored article."""
+        body = split_paragraphs(text.body)
+        if not (text.title.strip() or body):
+            raise HTTPException(status_code=422, detail="give a title or a body")
+        result = engine().related_to_text(text.title.strip(), body, text.k)
+        return views.related_json(store, result, text={"title": text.title.strip(), "body_paragraphs": len(body)})
 
     @app.get("/api/stories")
     def api_stories(limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):

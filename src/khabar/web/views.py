@@ -44,9 +44,10 @@ def article_json(article: Article) -> dict:
     }
 
 
-def related_json(store, result) -> dict:
-    """The related block of an article: read-also, similar list, copies ("also reported by")."""
-    ids = [result.article_id, *(s.id for s in result.similar), *result.copies]
+def related_json(store, result, text: dict | None = None) -> dict:
+    """The related block of an article: read-also, similar list, copies ("also reported by").
+    ``text``: what to show as the article when it is not stored (``Engine.related_to_text``)."""
+    ids = [*([] if text else [result.article_id]), *(s.id for s in result.similar), *result.copies]
     if result.read_also:
         ids.append(result.read_also.id)
     arts = store.get_articles(ids)
@@ -61,7 +62,7 @@ def related_json(store, result) -> dict:
     # an article deleted since is left out rather than failing the page.
     read_also = result.read_also if result.read_also and result.read_also.id in arts else None
     return {
-        "article": card(result.article_id),
+        "article": text if text else card(result.article_id),
         "read_also": card(read_also.id, read_also.score) if read_also else None,
         "similar": [card(s.id, s.score) for s in result.similar if s.id in arts],
         "also_reported_by": [card(c) for c in result.copies if c in arts],
