@@ -188,8 +188,10 @@ def test_demo_prepares_and_shows_the_wire_copies_and_a_running_story(tmp_path):
     r = run("--db", str(tmp_path / "demo.db"), "demo", "--no-serve")
     assert r.exit_code == 0, r.output
     assert "also reported by: alofoq، nahar، sahel" in r.stdout
-    story = r.stdout.split("\nstory ", 1)[1].splitlines()
-    assert "سيول" in story[0] and sum("↔" in line and "سيول" in line for line in story[1:]) >= 2
+    longest = r.stdout.split("\nstory ", 1)[1].split("\n\n")[0].splitlines()  # a story told over days
+    assert "4 outlets" in longest[0] and sum("سيلفا" in line for line in longest[1:]) == 4
+    running = r.stdout.split("\nrunning story ", 1)[1].splitlines()
+    assert "سيول" in running[0] and sum("↔" in line and "سيول" in line for line in running[1:]) >= 2
 
 
 def test_clean_reads_a_page_saved_in_windows_1256(tmp_path, shared):

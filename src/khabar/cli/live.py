@@ -45,19 +45,36 @@ def demo_cmd(
         wire = store.list_articles(outlet="wahanews", limit=1)
         if wire:
             data = related_json(store, engine.related(wire[0].id))
-            out.print(f"\n{data['article']['title']}")
+            out.print(f"\n{data['article']['title']}  [wahanews]")
             out.print("  also reported by: " + "، ".join(sorted({c['outlet'] for c in data['also_reported_by']})))
+            if data["read_also"]:
+                out.print(f"  إقرأ أيضاً: {data['read_also']['title']} [{data['read_also']['outlet']}]")
             for s in data["similar"][:5]:
                 out.print(f"  • {s['title']} [{s['outlet']}]")
-        # A running story: the one whose page links the most related stories (its developments).
         pages = [story_page(store, st["id"], engine) for st in store.list_stories(limit=200)]
+        # A story told over several days: the longest-running one with three outlets or more.
+        spans = [p for p in pages if p["outlet_count"] >= 3 and p["first_time"] and p["last_time"]]
+        longest = max(spans, key=_days, default=None)
+        if longest and _days(longest) >= 1:
+            out.print(f"\nstory {longest['id']}: {longest['label']}  ({longest['article_count']} articles, "
+                      f"{longest['outlet_count']} outlets, over {_days(longest):.1f} days)")
+            for a in longest["articles"]:
+                out.print(f"  {a['time'][:10]}  {a['title']} [{a['outlet']}]")
+        # A running story: the one whose page links the most related stories (its developments).
         running = max(pages, key=lambda p: (len(p["related_stories"]), p["article_count"]), default=None)
         if running and running["related_stories"]:
-            out.print(f"\nstory {running['id']}: {running['label']}  ({running['article_count']} articles)")
+            out.print(f"\nrunning story {running['id']}: {running['label']}  ({running['article_count']} articles)")
             for r in running["related_stories"]:
                 out.print(f"  ↔ {(r['first_time'] or '')[:10]}  {r['label']}")
     if serve:
         _serve(db, host, port)
+
+
+def _days(story: dict) -> float:
+    """A story page's time span in days."""
+    from datetime import datetime
+
+    return (datetime.fromisoformat(story["last_time"]) - datetime.fromisoformat(story["first_time"])).total_seconds() / 86400
 
 
 def _serve(db: str, host: str, port: int) -> None:
