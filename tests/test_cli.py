@@ -297,3 +297,15 @@ def test_related_for_a_scraped_page_that_is_not_stored(tmp_path, demo_path):
     text = run("--db", db, "related", "--page", str(page)).stdout
     assert "not stored" in text and "مقالات مشابهة" in text
     assert run("--db", db, "related", "--page", str(tmp_path / "missing.txt")).exit_code == 1
+
+
+def test_copy_into_another_database_then_it_serves_the_same_related_block(tmp_path, demo_path):
+    db, target = str(tmp_path / "k.db"), str(tmp_path / "copy.db")
+    run("--db", db, "import", str(demo_path))
+    r = run("--db", db, "copy", "--to", target)
+    assert r.exit_code == 0 and "copied 40 articles (0 already there)" in r.stdout
+    block = lambda d: json.loads(run("--db", d, "related", "https://wahanews.example/news/5001", "--json").stdout)  # noqa: E731
+    strip = lambda b: [(x["url"], x["title"]) for x in b["similar"]] + [c["url"] for c in b["also_reported_by"]]  # noqa: E731
+    assert strip(block(target)) == strip(block(db))
+    assert "copied 0 articles (40 already there)" in run("--db", db, "copy", "--to", target).stdout
+    assert run("--db", db, "copy", "--to", db).exit_code == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
@@ -134,6 +135,40 @@ def show_cmd(url: str = typer.Argument(...), as_json: bool = typer.Option(False,
             out.print(("## " if p in article.subheadings else "") + p)
         if article.source_attribution:
             out.print(f"\nالمصدر: {article.source_attribution}")
+
+
+@app.command("copy")
+def copy_cmd(
+    to: str = typer.Option(..., "--to", help="The target: a postgresql:// URL or a SQLite file"),
+    no_index: bool = typer.Option(False, "--no-index", help="Leave the target's indexes to its next build"),
+) -> None:
+    """Copy this database into another (SQLite to PostgreSQL, say): articles, deletions, outlet
+    names, e5 vectors and followed sources; the target then builds its own indexes. Resumable."""
+    from ..pipeline import build_indexes
+    from ..store import StoreUnavailable
+    from ..store import open_store as open_target
+    from ..store.transfer import copy_store
+
+    if to == state.settings.db:
+        print_error("--to names the database being copied")
+        raise typer.Exit(2)
+    with open_store() as store:
+        try:
+            target = open_target(to)
+        except StoreUnavailable as exc:
+            print_error(str(exc))
+            raise typer.Exit(1)
+        with target, progress_bar() as progress:
+            task = progress.add_task("articles", total=None)
+            report = copy_store(store, target, progress=lambda done, total: progress.update(task, completed=done, total=total))
+            progress.stop()
+            out.print(f"copied {report.articles} articles ({report.already_there} already there), "
+                      f"{report.tombstones} deletions, {report.vectors} vectors, {report.sources} sources to {to}")
+            if not no_index:
+                with console.status("building the target's indexes"):
+                    built = build_indexes(target, replace(state.settings, db=to))
+                if not built.get("skipped"):
+                    out.print(f"indexed {built['articles']} articles: {built['copy_links']} copy links, {built['stories']} stories")
 
 
 @app.command("delete")

@@ -101,6 +101,14 @@ class Store(ABC):
     def is_tombstoned(self, url: str) -> bool: ...
 
     @abstractmethod
+    def tombstones(self) -> list[tuple[str, str]]:
+        """(url, content hash) of every deleted article."""
+
+    @abstractmethod
+    def add_tombstones(self, rows: list[tuple[str, str]]) -> None:
+        """Record deletions made elsewhere (``khabar copy``): those URLs never come in here either."""
+
+    @abstractmethod
     def iter_index_rows(self, ids: list[int] | None = None, heads_only: bool = False) -> Iterator[IndexRow]:
         """Analyzed rows in time order (all, or the given ids); ``heads_only``: without their
         texts and stems (empty), which is most of the read."""

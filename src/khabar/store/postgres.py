@@ -217,6 +217,13 @@ class PostgresStore(Store):
     def is_tombstoned(self, url: str) -> bool:
         return self._one("SELECT 1 FROM tombstones WHERE url = %s", (url,)) is not None
 
+    def tombstones(self) -> list[tuple[str, str]]:
+        return [tuple(r) for r in self._all("SELECT url, content_hash FROM tombstones ORDER BY url")]
+
+    def add_tombstones(self, rows: list[tuple[str, str]]) -> None:
+        self.write(lambda conn: conn.cursor().executemany(
+            "INSERT INTO tombstones(url, content_hash) VALUES (%s, %s) ON CONFLICT (url) DO NOTHING", rows))
+
     def iter_index_rows(self, ids: list[int] | None = None, heads_only: bool = False) -> Iterator[IndexRow]:
         sql = INDEX_ROW_HEAD_SELECT if heads_only else INDEX_ROW_SELECT
         order = " ORDER BY a.time NULLS FIRST, a.id"  # as SQLite orders: unknown times first

@@ -218,6 +218,12 @@ class SQLiteStore(Store):
     def is_tombstoned(self, url: str) -> bool:
         return self._db.execute("SELECT 1 FROM tombstones WHERE url = ?", (url,)).fetchone() is not None
 
+    def tombstones(self) -> list[tuple[str, str]]:
+        return [tuple(r) for r in self._db.execute("SELECT url, content_hash FROM tombstones ORDER BY url")]
+
+    def add_tombstones(self, rows: list[tuple[str, str]]) -> None:
+        self.write(lambda conn: conn.executemany("INSERT OR IGNORE INTO tombstones(url, content_hash) VALUES (?, ?)", rows))
+
     def iter_index_rows(self, ids: list[int] | None = None, heads_only: bool = False) -> Iterator[IndexRow]:
         sql = INDEX_ROW_HEAD_SELECT if heads_only else INDEX_ROW_SELECT
         # A private connection for full scans (the caller may interleave other reads);
