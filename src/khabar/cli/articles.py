@@ -31,7 +31,7 @@ def clean_cmd(
         text = decode_body(file.read_bytes())  # UTF-8, else windows-1256 (saved Arabic pages often are)
     except OSError as exc:
         print_error(f"{file}: {exc.strerror}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     page = clean_page(text)
     if as_json:
         print_json(page.to_json())
@@ -157,7 +157,7 @@ def copy_cmd(
             target = open_target(to)
         except StoreUnavailable as exc:
             print_error(str(exc))
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         with target, progress_bar() as progress:
             task = progress.add_task("articles", total=None)
             report = copy_store(store, target, progress=lambda done, total: progress.update(task, completed=done, total=total))

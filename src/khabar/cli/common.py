@@ -59,7 +59,7 @@ def open_store():
         return _open(state.settings.db)
     except StoreUnavailable as e:
         print_error(str(e))
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
 def read_file_or_exit(path) -> bytes:
@@ -68,7 +68,7 @@ def read_file_or_exit(path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         print_error(f"cannot read {path}: {exc.strerror or exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
 def require_article(store, url: str) -> int:

@@ -91,7 +91,7 @@ def _serve(db: str, host: str, port: int) -> None:
         web_app = create_app(replace(state.settings, db=db))
     except (StoreUnavailable, ValueError) as e:  # ValueError: an unknown KHABAR_TZ
         print_error(str(e))
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     out.print(f"serving http://{host}:{port}/  (Ctrl-C to stop)")
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
@@ -123,7 +123,7 @@ def sources_add(
         url = canonical_url(url)
     except InvalidURL as exc:
         print_error(str(exc))
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     with open_store() as store:
         src = store.add_source(Source(url=url, name=name or url, kind=kind, allow_private=allow_private))
         out.print(f"source {src.id}: {url} ({kind}{', private addresses allowed' if allow_private else ''})")
@@ -158,7 +158,7 @@ def sources_import(path: Path = typer.Argument(..., help="An OPML subscription l
         feeds = read_opml(read_file_or_exit(path))
     except OPMLError as exc:
         print_error(f"{path}: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     with open_store() as store:
         known = {s.url for s in store.list_sources()}
         new = [s for s in feeds.sources if s.url not in known]

@@ -97,7 +97,7 @@ def _related_to_page(store, engine, path: Path, title: str, k: int, embed: bool)
         text = decode_body(path.read_bytes())
     except OSError as exc:
         print_error(f"{path}: {exc.strerror}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     body = clean_page(text).body
     if not (title.strip() or body):
         print_error(f"{path}: no article text in it")
@@ -113,7 +113,7 @@ def _read_lines(path: Path) -> list[str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         print_error(f"{path}: not UTF-8 text (byte {exc.start})")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
