@@ -296,6 +296,9 @@ def test_related_for_a_scraped_page_that_is_not_stored(tmp_path, demo_path):
     assert listed and all("سيول" in t or "الأمطار" in t or "المنطقة الجنوبية" in t for t in listed)
     text = run("--db", db, "related", "--page", str(page)).stdout
     assert "not stored" in text and "مقالات مشابهة" in text
+    piped = runner.invoke(app, ["--db", db, "related", "--page", "-", "--title", "أمطار الجنوب", "--json"],
+                          input=page.read_bytes())
+    assert json.loads(piped.stdout)["similar"] == data["similar"]  # from standard input
     assert run("--db", db, "related", "--page", str(tmp_path / "missing.txt")).exit_code == 1
 
 

@@ -23,7 +23,7 @@ def related_cmd(
     queries: Optional[Path] = typer.Option(None, "--queries", help="A file of article URLs, one a line"),
     fmt: str = typer.Option("text", "--format", help="text | json | trec (with --queries)"),
     no_dense: bool = typer.Option(False, "--no-dense", help="Ignore stored embeddings (lexical only)"),
-    page: Optional[Path] = typer.Option(None, "--page", help="A text that is not stored: a scraped page or plain text (cleaned first)"),
+    page: Optional[Path] = typer.Option(None, "--page", help="A text that is not stored: a scraped page or plain text (cleaned first); - reads stdin"),
     title: str = typer.Option("", "--title", help="With --page: its headline"),
 ) -> None:
     """Read-also pick, similar articles and copies ("also reported by") for an article, or for
@@ -94,7 +94,7 @@ def _related_to_page(store, engine, path: Path, title: str, k: int, embed: bool)
     from ..web.views import related_json
 
     try:
-        text = decode_body(path.read_bytes())
+        text = decode_body(sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes())
     except OSError as exc:
         print_error(f"{path}: {exc.strerror}")
         raise typer.Exit(1) from None
