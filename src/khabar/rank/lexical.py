@@ -89,23 +89,8 @@ class LexicalIndex:
         Never empty for a document with any known term (no min-term-frequency cut,
         MoreLikeThis's failure on short texts), weighted by tf-idf.
         """
-        counts = Counter(body_terms)
-        for t in title_terms:
-            counts[t] += TITLE_WEIGHT
-        cols, weights = [], []
-        for term, tf in counts.items():
-            j = self.vocab.get(term)
-            if j is not None:
-                cols.append(j)
-                weights.append((1.0 + math.log(tf)) * self.idf[j])
-        if not cols:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        cols_a = np.array(cols, dtype=np.int64)
-        w = np.array(weights, dtype=np.float32)
-        if len(cols_a) > n_terms:
-            keep = np.argpartition(-w, n_terms)[:n_terms]
-            cols_a, w = cols_a[keep], w[keep]
-        return cols_a, w / (np.linalg.norm(w) or 1.0)
+        col, _, _, w, _ = self._distinctive_terms(title_terms, body_terms, n_terms, unseen_idf=None)
+        return col, w
 
     def text_query(self, title_terms: list[str], body_terms: list[str], n_terms: int) -> tuple[np.ndarray, np.ndarray, float]:
         """``query_vector`` for a text that is not stored, and the score it would give itself.
@@ -116,26 +101,33 @@ class LexicalIndex:
         self-score, though no stored article can match them. So a text sharing one word with
         the corpus scores a sliver of itself, not the full share of its best match.
         """
+        unseen_idf = math.log(1.0 + (self.size + 0.5) / 0.5)
+        col, tf, idf, w, length = self._distinctive_terms(title_terms, body_terms, n_terms, unseen_idf)
+        avgdl = self.avgdl if np.isfinite(self.avgdl) and self.avgdl else 1.0
+        norm = K1 * (1 - B + B * length / avgdl)
+        self_score = float((idf * tf * (K1 + 1) / (tf + norm)) @ w)
+        known = col >= 0
+        return col[known], w[known], self_score
+
+    def _distinctive_terms(self, title_terms: list[str], body_terms: list[str], n_terms: int, unseen_idf: float | None):
+        """The ``n_terms`` terms of highest tf-idf (title counted ``TITLE_WEIGHT`` times): columns
+        (-1 for a term the index never saw, weighted with ``unseen_idf``, or dropped when it is
+        None), term counts, idf, L2-normalized float32 weights, and the weighted text length."""
         counts = Counter(body_terms)
         for t in title_terms:
             counts[t] += TITLE_WEIGHT
-        if not counts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), 0.0
-        unseen_idf = math.log(1.0 + (self.size + 0.5) / 0.5)
-        terms = list(counts)
+        terms = [t for t in counts if unseen_idf is not None or t in self.vocab]
+        if not terms:
+            empty = np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), empty, empty, empty, 0
         tf = np.array([counts[t] for t in terms], dtype=np.float32)
         col = np.array([self.vocab.get(t, -1) for t in terms], dtype=np.int64)
-        idf = np.where(col >= 0, self.idf[np.maximum(col, 0)], unseen_idf).astype(np.float32)
-        w = (1.0 + np.log(tf)) * idf
+        idf = np.where(col >= 0, self.idf[np.maximum(col, 0)], unseen_idf or 0.0).astype(np.float32)
+        w = (1.0 + np.log(tf.astype(np.float64))).astype(np.float32) * idf
         if len(w) > n_terms:
             keep = np.argpartition(-w, n_terms)[:n_terms]
             tf, col, idf, w = tf[keep], col[keep], idf[keep], w[keep]
-        w = w / (np.linalg.norm(w) or 1.0)
-        avgdl = self.avgdl if np.isfinite(self.avgdl) and self.avgdl else 1.0
-        norm = K1 * (1 - B + B * sum(counts.values()) / avgdl)
-        self_score = float((idf * tf * (K1 + 1) / (tf + norm)) @ w)
-        known = col >= 0
-        return col[known], w[known].astype(np.float32), self_score
+        return col, tf, idf, w / (np.linalg.norm(w) or 1.0), sum(counts.values())
 
     def bm25_scores(self, cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
         if len(cols) == 0:
