@@ -297,7 +297,8 @@ class Engine:
         ranker = self.ranker
         cols, w, _ = self.lexical.text_query(analysis.title_terms, analysis.body_terms, ranker.settings.mlt_terms)
         lex = self.lexical.bm25_scores(cols, w)
-        nearest = [int(self.lexical.ids[j]) for j in np.argsort(-lex)[:TEXT_COPY_CANDIDATES] if lex[j] > 0]
+        top = np.argpartition(-lex, min(TEXT_COPY_CANDIDATES, len(lex)) - 1)[:TEXT_COPY_CANDIDATES] if len(lex) else np.zeros(0, dtype=np.int64)
+        nearest = [int(self.lexical.ids[j]) for j in top[np.argsort(-lex[top])] if lex[j] > 0]  # best first
         found = find_copies_of_text(analysis.body_norm, list(self.store.iter_index_rows(nearest)), self.settings.dedupe)
         groups = dict.fromkeys(ranker.group_of(aid) for aid, _ in found)  # whole groups: canonical, then its copies
         copies = [a for g in groups for a in (g, *ranker.copies_of(g))]
