@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
+from datetime import datetime
 from typing import Optional
 
 import typer
@@ -85,6 +86,13 @@ def require_article(store, url: str) -> int:
 def minute_text(value) -> str:
     """A stored UTC time (ISO text or datetime) to the minute, "YYYY-MM-DD HH:MM", or ""."""
     return str(value)[:16].replace("T", " ") if value else ""
+
+
+def span_days(first, last) -> float | None:
+    """Days from ``first`` to ``last`` (stored ISO times), or None when either is unknown."""
+    if not first or not last:
+        return None
+    return (datetime.fromisoformat(str(last)) - datetime.fromisoformat(str(first))).total_seconds() / 86400
 
 
 def print_json(data) -> None:

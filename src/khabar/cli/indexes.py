@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from typing import Optional
 
 import typer
 from rich.text import Text
 
-from .common import app, console, minute_text, open_store, out, print_error, print_json, progress_bar, require_choice, state
+from .common import app, console, minute_text, open_store, out, print_error, print_json, progress_bar, require_choice, span_days, state
 
 
 # --- indexes, copies, stories -----------------------------------------------------------
@@ -67,10 +66,8 @@ def stories_cmd(
 
 
 def _span_days(first: str | None, last: str | None) -> str:
-    if not first or not last:
-        return ""
-    span = datetime.fromisoformat(last) - datetime.fromisoformat(first)
-    return f"{span.total_seconds() / 86400:.1f}"
+    days = span_days(first, last)
+    return "" if days is None else f"{days:.1f}"
 
 
 @app.command("story")

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from .common import (app, console, minute_text, open_store, out, print_error, print_json, read_file_or_exit,
-                     require_choice, state, with_embedded_arrivals)
+                     require_choice, span_days, state, with_embedded_arrivals)
 
 
 # --- demo -----------------------------------------------------------------------------------------
@@ -53,11 +53,11 @@ def demo_cmd(
                 out.print(f"  • {s['title']} [{s['outlet']}]")
         pages = [story_page(store, st["id"], engine) for st in store.list_stories(limit=200)]
         # A story told over several days: the longest-running one with three outlets or more.
-        spans = [p for p in pages if p["outlet_count"] >= 3 and p["first_time"] and p["last_time"]]
-        longest = max(spans, key=_days, default=None)
-        if longest and _days(longest) >= 1:
+        days = lambda p: span_days(p["first_time"], p["last_time"]) or 0.0  # noqa: E731
+        longest = max((p for p in pages if p["outlet_count"] >= 3), key=days, default=None)
+        if longest and days(longest) >= 1:
             out.print(f"\nstory {longest['id']}: {longest['label']}  ({longest['article_count']} articles, "
-                      f"{longest['outlet_count']} outlets, over {_days(longest):.1f} days)")
+                      f"{longest['outlet_count']} outlets, over {days(longest):.1f} days)")
             for a in longest["articles"]:
                 out.print(f"  {a['time'][:10]}  {a['title']} [{a['outlet']}]")
         # A running story: the one whose page links the most related stories (its developments).
@@ -68,13 +68,6 @@ def demo_cmd(
                 out.print(f"  ↔ {(r['first_time'] or '')[:10]}  {r['label']}")
     if serve:
         _serve(db, host, port)
-
-
-def _days(story: dict) -> float:
-    """A story page's time span in days."""
-    from datetime import datetime
-
-    return (datetime.fromisoformat(story["last_time"]) - datetime.fromisoformat(story["first_time"])).total_seconds() / 86400
 
 
 def _serve(db: str, host: str, port: int) -> None:

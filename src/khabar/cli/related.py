@@ -93,11 +93,7 @@ def _related_to_page(store, engine, path: Path, title: str, k: int, embed: bool)
     from ..ingest.fetch import decode_body
     from ..web.views import related_json
 
-    try:
-        text = decode_body(sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes())
-    except OSError as exc:
-        print_error(f"{path}: {exc.strerror}")
-        raise typer.Exit(1) from None
+    text = decode_body(sys.stdin.buffer.read() if str(path) == "-" else read_file_or_exit(path))
     body = clean_page(text).body
     if not (title.strip() or body):
         print_error(f"{path}: no article text in it")
