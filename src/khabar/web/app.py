@@ -207,7 +207,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/stories/{story_id}/feed.atom")
     def story_feed(request: Request, story_id: int):
-        data = views.story_page(store, story_id, engine())
+        data = views.story_page(store, story_id, engine(), with_related=False)
         if data is None:
             raise HTTPException(status_code=404, detail=f"no story {story_id}")
         names = outlet_names()

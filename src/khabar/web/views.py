@@ -104,10 +104,12 @@ def top_stories(store, window_days: float, limit: int) -> dict:
     return {"window_days": window_days, "stories": store.top_stories(window_days=window_days, limit=limit)}
 
 
-def story_page(store, story_id: int, engine) -> dict | None:
+def story_page(store, story_id: int, engine, with_related: bool = True) -> dict | None:
     """A story's articles in time order; a copy is listed under the first article of its text
     ("also reported by"), not again as a development. ``related_stories`` (oldest first, a
-    timeline) are the stories its articles are most similar to (``Engine.related_stories``)."""
+    timeline) are the stories its articles are most similar to (``Engine.related_stories``);
+    ``with_related=False`` leaves them out for a view that shows none (the story's Atom feed),
+    since finding them ranks up to eight of its articles."""
     story = store.get_story(story_id)
     if story is None:
         return None
@@ -127,6 +129,8 @@ def story_page(store, story_id: int, engine) -> dict | None:
         by_group[group] = card
         cards.append(card)
     story["articles"] = cards
+    if not with_related:
+        return story
     linked = engine.related_stories(story_id, story["article_ids"])
     others = store.get_stories([sid for sid, _ in linked])  # one read; a story re-clustered since is absent
     related = [{**others[sid], "score": score} for sid, score in linked if sid in others]
