@@ -32,6 +32,7 @@ from khabar.pipeline import build_indexes, index_arrivals
 from khabar.rank.dense import MODEL_NAME, embed_missing
 from khabar.settings import Settings
 from khabar.store import open_store
+from khabar.store.transfer import copy_vectors
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 CORPUS = SHARED / "corpus" / "saudinewsnet"
@@ -60,16 +61,8 @@ def _copy_vectors(store, source_db: str, limit: int | None = None) -> int:
     """The stored vectors of ``source_db`` for the articles ``store`` holds, matched by URL;
     with ``limit``, for that many of those still without one (newest first, as embed goes)."""
     wanted = None if limit is None else set(store.ids_without_embedding(MODEL_NAME)[:limit])
-    source = open_store(source_db)
-    url_of = {r.id: r.url for r in source.iter_index_rows(heads_only=True)}
-    batch = []
-    for sid, vec in source.embeddings(MODEL_NAME):
-        aid = store.article_id(url_of.get(sid, ""))
-        if aid is not None and (wanted is None or aid in wanted):
-            batch.append((aid, vec))
-    source.close()
-    store.put_embeddings(MODEL_NAME, batch)
-    return len(batch)
+    with open_store(source_db) as source:
+        return copy_vectors(source, store, wanted)
 
 
 def main() -> None:

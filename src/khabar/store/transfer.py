@@ -16,7 +16,7 @@ from ..rank.dense import MODEL_NAME
 from .base import Store
 from .rows import chunks
 
-__all__ = ["CopyReport", "copy_store"]
+__all__ = ["CopyReport", "copy_store", "copy_vectors"]
 
 
 @dataclass
@@ -55,24 +55,30 @@ def copy_store(source: Store, target: Store, progress: Callable[[int, int], None
         if progress:
             progress(min((n + 1) * batch, len(heads)), len(heads))
 
-    # Vectors follow their article by URL: the two stores number articles differently.
-    url_of = {h.id: h.url for h in heads}
-    id_in_target = {r.url: r.id for r in target.iter_index_rows(heads_only=True)}
-    pending: list[tuple[int, bytes]] = []
-    for aid, vec in source.embeddings(MODEL_NAME):
-        tid = id_in_target.get(url_of.get(aid, ""))
-        if tid is not None:
-            pending.append((tid, bytes(vec)))
-        if len(pending) >= 2000:
-            target.put_embeddings(MODEL_NAME, pending)
-            report.vectors += len(pending)
-            pending = []
-    if pending:
-        target.put_embeddings(MODEL_NAME, pending)
-        report.vectors += len(pending)
-
+    report.vectors = copy_vectors(source, target)
     for src in source.list_sources():
         src.id = None
         target.update_source(target.add_source(src))  # the crawl state too: validators, health, next poll
         report.sources += 1
     return report
+
+
+def copy_vectors(source: Store, target: Store, only: set[int] | None = None) -> int:
+    """Store in ``target`` the e5 vectors ``source`` holds for the articles both hold, matched
+    by URL (the two number articles differently); ``only``: just for these target ids.
+    Returns how many were stored."""
+    url_of = {r.id: r.url for r in source.iter_index_rows(heads_only=True)}
+    id_in_target = {r.url: r.id for r in target.iter_index_rows(heads_only=True)}
+    stored = 0
+    pending: list[tuple[int, bytes]] = []
+    for aid, vec in source.embeddings(MODEL_NAME):
+        tid = id_in_target.get(url_of.get(aid, ""))
+        if tid is not None and (only is None or tid in only):
+            pending.append((tid, bytes(vec)))
+        if len(pending) >= 2000:
+            target.put_embeddings(MODEL_NAME, pending)
+            stored, pending = stored + len(pending), []
+    if pending:
+        target.put_embeddings(MODEL_NAME, pending)
+        stored += len(pending)
+    return stored
