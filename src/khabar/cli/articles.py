@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -212,13 +212,15 @@ def search_cmd(
 ) -> None:
     """Arabic full-text search: stems, BM25 with recency; copies of one text are one result."""
     from ..dedupe.groups import CopyGroups
+    from ..web.local_time import as_utc
     from ..web.views import outlet_names, search_page
 
     with open_store() as store:
         # The copy groups of the last build, as the server uses them: a search never waits
         # for a rebuild; articles stored since are simply not grouped yet.
         groups = CopyGroups.from_links(store.copy_links())
-        data = search_page(store, query, outlet, _utc(since), _utc(until), limit, offset, groups)
+        data = search_page(store, query, outlet, as_utc(since) if since else None, as_utc(until) if until else None,
+                           limit, offset, groups)
         names_of = outlet_names(store)
     if as_json:
         print_json(data)
@@ -239,7 +241,3 @@ def search_cmd(
             out.print("    also reported by: " + "، ".join(dict.fromkeys(name(c["outlet"]) for c in r["also_reported_by"])))
     if data["has_more"]:
         out.print(f"more: --offset {offset + len(data['results'])}")
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value else None
