@@ -116,3 +116,27 @@ def test_a_text_unlike_anything_stored_gets_no_list():
     # One shared word in a long text: the best stored match is a sliver of the text's own score.
     result = ranker.related(None, ["قمر"], ["قمر", "صناع", "مدار", "اطلاق", "محط", "ارض", "صور", "مطر"] * 3)
     assert result.similar == [] and result.read_also is None
+
+
+def test_sharing_only_everyday_news_words_does_not_list_an_article(demo_store, settings):
+    """In a 40-article corpus IDF counts "percent", "million", "ministry" as distinctive: the
+    desalination plant shares a few of them with a Brent price report and exam results. Those
+    score a few hundredths of the best match, about three times what the median article gets;
+    the background floor keeps them out, and nothing about water is lost."""
+    from dataclasses import replace
+
+    build_indexes(demo_store, settings)
+    engine = load_engine(demo_store, settings, use_dense=False)
+    wire = demo_store.article_id("https://wahanews.example/news/5001")
+    off_topic = {demo_store.article_id(u) for u in ("https://bawaba.example/news/7103", "https://bawaba.example/news/7106")}
+
+    def listed(background: float) -> set[int]:
+        engine.ranker.settings = replace(settings.related, lexical_background=background)
+        res = engine.related(wire, 10)
+        return {s.id for s in res.similar} | ({res.read_also.id} if res.read_also else set())
+
+    without, floored = listed(0.0), listed(settings.related.lexical_background)
+    assert off_topic <= without, "the fixture no longer shows the problem"
+    assert not off_topic & floored
+    assert {demo_store.get_article(i).url for i in without - floored} <= {
+        demo_store.get_article(i).url for i in off_topic}

@@ -82,6 +82,15 @@ class Ranker:
             floor = max(floor, float(np.median(self.vectors[self.background] @ qv)))
         return min(floor, 0.99)
 
+    @staticmethod
+    def _typical_share(lex: np.ndarray, top: float) -> float:
+        """The median article's lexical score as a share of ``top``: what sharing a few common
+        words is worth for this article (``RelatedSettings.lexical_background``)."""
+        if top <= 0 or not len(lex):
+            return 0.0
+        mid = len(lex) // 2
+        return float(np.partition(lex, mid)[mid]) / top
+
     def group_of(self, aid: int) -> int:
         return self.copies.group_of(aid)
 
@@ -129,7 +138,8 @@ class Ranker:
         if time_days is not None and not np.isnan(time_days):
             dt = np.abs(np.nan_to_num(idx.times[cand] - time_days, nan=365.0))
             fused = fused * (1 - s.time_weight + s.time_weight * np.exp(-dt / s.time_scale_days))
-        min_score = s.min_score if dense is None else s.dense_min_score
+        min_score = max(s.min_score if dense is None else s.dense_min_score,
+                        s.lexical_background * self._typical_share(lex, top))
         order = np.argsort(-fused)
         if copies is None:
             copies = self.copies_of(aid) if aid is not None else []
