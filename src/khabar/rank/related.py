@@ -27,6 +27,8 @@ from .lexical import LexicalIndex
 
 __all__ = ["Ranker", "RelatedResult", "Scored"]
 
+SPREAD_ROWS = 1000  # rows spread over the index that stand for "an arbitrary article"
+
 
 @dataclass
 class Scored:
@@ -62,6 +64,7 @@ class Ranker:
         self.has_vec = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0
         self.ann = ann
         self.background = self._background_rows()
+        self.spread_rows = np.linspace(0, index.size - 1, min(SPREAD_ROWS, index.size)).astype(np.int64)
 
     def _background_rows(self) -> np.ndarray | None:
         """Rows spread evenly over the index (time order) whose vectors stand for "an arbitrary
@@ -82,14 +85,13 @@ class Ranker:
             floor = max(floor, float(np.median(self.vectors[self.background] @ qv)))
         return min(floor, 0.99)
 
-    @staticmethod
-    def _typical_share(lex: np.ndarray, top: float) -> float:
+    def _typical_share(self, lex: np.ndarray, top: float) -> float:
         """The median article's lexical score as a share of ``top``: what sharing a few common
-        words is worth for this article (``RelatedSettings.lexical_background``)."""
-        if top <= 0 or not len(lex):
+        words is worth for this article (``RelatedSettings.lexical_background``). Taken over
+        rows spread through the index: the median of all 31k scores costs 1.4 ms, of 1,000 0.03."""
+        if top <= 0 or not len(self.spread_rows):
             return 0.0
-        mid = len(lex) // 2
-        return float(np.partition(lex, mid)[mid]) / top
+        return float(np.median(lex[self.spread_rows])) / top
 
     def group_of(self, aid: int) -> int:
         return self.copies.group_of(aid)
