@@ -16,7 +16,7 @@ from .rank.related import Ranker, RelatedResult
 from .settings import IndexSettings, Settings
 from .stories.cluster import StoryState, assign_stories
 from .stories.identity import carry_story_ids
-from .stories.label import pick_label_rows
+from .stories.label import label_text, pick_label_rows
 from .stories.related import pick_probes, rank_related_stories
 from .store import Store
 
@@ -247,7 +247,7 @@ def _story_records(rows, story_of: dict[int, int], label_rows: dict[int, int]) -
     for sid, arts in by_story.items():
         arts.sort(key=lambda r: (r.time is None, r.time, r.id))
         times = [r.time for r in arts if r.time]
-        label = rows[label_rows[sid]].title or next((r.title for r in arts if r.title), "") or arts[0].url
+        label = label_text(rows[label_rows[sid]].title or next((r.title for r in arts if r.title), "")) or arts[0].url
         stories.append(
             {
                 "id": sid,

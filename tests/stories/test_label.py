@@ -38,3 +38,14 @@ def test_demo_story_labels_come_from_their_members(demo_store, settings):
     for sid in set(members.values()):
         story = demo_store.get_story(sid)
         assert story["label"] in {titles[a] for a, s in members.items() if s == sid}
+
+
+def test_a_wire_desk_prefix_is_not_part_of_a_label():
+    from khabar.stories.label import label_text
+
+    assert label_text("عام / نائب خادم الحرمين يرأس جلسة مجلس الوزراء") == "نائب خادم الحرمين يرأس جلسة مجلس الوزراء"
+    assert label_text("إقتصادي /  صوامع الغلال تنهي الترسية") == "صوامع الغلال تنهي الترسية"
+    # Only a desk name at the very start: other slashes and words stay.
+    assert label_text("الهلال / النصر: موعد السوبر") == "الهلال / النصر: موعد السوبر"
+    assert label_text("مؤشر البورصة عام / 2015") == "مؤشر البورصة عام / 2015"
+    assert label_text("عام / ") == "عام / "

@@ -9,10 +9,21 @@ earliest article, so a two-article story keeps its first headline.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from scipy import sparse
 
-__all__ = ["pick_label_rows"]
+__all__ = ["label_text", "pick_label_rows"]
+
+# The Saudi Press Agency heads its wire items with their desk: "عام / …", "اقتصادي / …" (1.2% of
+# the corpus's headlines). An outlet's desk is not what the story is about, so a label drops it.
+_DESK = re.compile(r"^\s*(?:عام|سياسي|[اإ]قتصادي|ثقافي|رياضي|[اإ]جتماعي|محلي|دولي|تقرير|صحي)\s*/\s*")
+
+
+def label_text(headline: str) -> str:
+    """A member headline as a story label: without a wire desk prefix ("عام / ")."""
+    return _DESK.sub("", headline, count=1).strip() or headline
 
 
 def pick_label_rows(title_vectors: sparse.csr_matrix, story_of: dict[int, int]) -> dict[int, int]:
