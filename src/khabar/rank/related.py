@@ -28,6 +28,7 @@ from .lexical import LexicalIndex
 __all__ = ["Ranker", "RelatedResult", "Scored"]
 
 SPREAD_ROWS = 1000  # rows spread over the index that stand for "an arbitrary article"
+MIN_SPREAD_ROWS = 20  # ... when the index has at least this many
 
 
 @dataclass
@@ -64,7 +65,9 @@ class Ranker:
         self.has_vec = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0
         self.ann = ann
         self.background = self._background_rows()
-        self.spread_rows = np.linspace(0, index.size - 1, min(SPREAD_ROWS, index.size)).astype(np.int64)
+        # Too few articles to say what an arbitrary one shares (they may all be related): no floor.
+        n_spread = min(SPREAD_ROWS, index.size) if index.size >= MIN_SPREAD_ROWS else 0
+        self.spread_rows = np.linspace(0, index.size - 1, n_spread).astype(np.int64)
 
     def _background_rows(self) -> np.ndarray | None:
         """Rows spread evenly over the index (time order) whose vectors stand for "an arbitrary
