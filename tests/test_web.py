@@ -141,6 +141,12 @@ def test_pages_are_rtl_and_escape_html(client):
     assert related and all("سيول" in r["label"] or "الأمطار" in r["label"] for r in related)
     page = client.get(f"/stories/{sid}").text
     assert "قصص ذات صلة" in page and f'href="/stories/{related[0]["id"]}"' in page
+    # Counts agree with the number and, after "من", take the genitive ("من مصدرين").
+    story = client.get(f"/api/stories/{sid}").json()
+    from khabar.web.plural import arabic_count
+    assert f'من {arabic_count(story["outlet_count"], "outlet", after_preposition=True)}' in page
+    assert "من مصدران" not in page
+    assert story["outlet_count"] == 2, "the fixture no longer has a two-outlet story here"
     assert client.get("/stories/999999").status_code == 404
     assert client.get("/outlets/alofoq").status_code == 200
 

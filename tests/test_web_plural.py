@@ -17,3 +17,10 @@ def test_article_counts_agree_with_the_number(n, text):
 def test_outlets_and_results_have_their_own_forms():
     assert [arabic_count(n, "outlet") for n in (1, 2, 6, 14)] == ["مصدر واحد", "مصدران", "6 مصادر", "14 مصدراً"]
     assert [arabic_count(n, "result") for n in (1, 2, 7)] == ["نتيجة واحدة", "نتيجتان", "7 نتائج"]
+
+
+def test_after_a_preposition_the_dual_is_genitive():
+    assert [arabic_count(n, "outlet", after_preposition=True) for n in (1, 2, 6, 14)] == [
+        "مصدر واحد", "مصدرين", "6 مصادر", "14 مصدراً"]
+    assert arabic_count(2, "article", after_preposition=True) == "مقالين"
+    assert arabic_count(2, "result", after_preposition=True) == "نتيجتين"

@@ -39,7 +39,7 @@ def top_stories_feed(data: dict, base_url: str) -> bytes:
     hours = f"{data['window_days'] * 24:g}"
     for story in stories:
         summary = (f"{arabic_count(story['recent_articles'], 'article')} من "
-                   f"{arabic_count(story['recent_outlets'], 'outlet')} في آخر {hours} ساعة؛ "
+                   f"{arabic_count(story['recent_outlets'], 'outlet', after_preposition=True)} في آخر {hours} ساعة؛ "
                    f"{arabic_count(story['article_count'], 'article')} في القصة كلها")
         _entry(feed, f"{base_url}/stories/{story['id']}", story["label"] or f"story {story['id']}",
                story.get("first_time"), story.get("last_time"), summary)

@@ -3,6 +3,8 @@
 Why: Arabic number agreement depends on the count (singular, dual, plural for 3–10,
 accusative singular for 11–99, genitive singular after hundreds), and "1 مقالات" on an
 Arabic-first page reads as a machine's. Counts are shown in Western digits, like the rest.
+The dual also follows the noun's case: after a preposition ("من مصدرين", not "من مصدران")
+it is genitive; the other forms read the same unvocalized.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ NOUNS = {
     "outlet": ("مصدر واحد", "مصدران", "مصادر", "مصدراً", "مصدر"),
     "result": ("نتيجة واحدة", "نتيجتان", "نتائج", "نتيجة", "نتيجة"),
 }
+# the dual after a preposition (genitive)
+DUAL_GENITIVE = {"article": "مقالين", "outlet": "مصدرين", "result": "نتيجتين"}
 
 
-def arabic_count(n: int, noun: str) -> str:
+def arabic_count(n: int, noun: str, after_preposition: bool = False) -> str:
+    """``n`` of ``noun`` as Arabic writes it; ``after_preposition`` for a count after "من", "في"…"""
     one, two, few, many, genitive = NOUNS[noun]
     if n == 1:
         return one
     if n == 2:
-        return two
+        return DUAL_GENITIVE[noun] if after_preposition else two
     rest = n % 100
     if 3 <= rest <= 10:
         return f"{n} {few}"
