@@ -50,7 +50,7 @@ def test_api_finds_an_article_by_its_url(client):
 
 
 def test_api_top_stories_is_the_front_page(client):
-    data = client.get("/api/top-stories").json()
+    data = client.get("/api/top-stories", params={"min_stories": 0}).json()
     assert data["window_days"] == 1.0 and data["stories"]
     keys = [(s["recent_outlets"], s["recent_articles"]) for s in data["stories"]]
     assert keys == sorted(keys, reverse=True)  # most widely covered first
@@ -59,6 +59,25 @@ def test_api_top_stories_is_the_front_page(client):
     wider = client.get("/api/top-stories", params={"window_days": 30, "limit": 3}).json()["stories"]
     assert len(wider) == 3 and wider[0]["recent_outlets"] >= data["stories"][0]["recent_outlets"]
     assert client.get("/api/top-stories", params={"window_days": 0}).status_code == 422
+
+
+def test_a_thin_day_widens_the_front_pages_window_and_the_page_says_so(client):
+    """The demo's last 24 hours hold three one-article stories: the front page widens to the
+    first window holding ten (3, 7, 30 days), so the week's big stories show, and names it."""
+    from khabar.web.plural import arabic_window
+
+    day = client.get("/api/top-stories", params={"min_stories": 0}).json()
+    assert len(day["stories"]) < 10  # min_stories=0: exactly the window asked for
+    three = client.get("/api/top-stories", params={"window_days": 3, "min_stories": 0}).json()
+    week = client.get("/api/top-stories", params={"window_days": 7, "min_stories": 0}).json()
+    assert len(three["stories"]) < 10 <= len(week["stories"])
+    assert client.get("/api/top-stories").json() == week  # the API's default is the front page
+    home = client.get("/").text
+    assert f"في {arabic_window(7)}" in home and "في آخر 24 ساعة" not in home
+    assert home.index(f'/stories/{week["stories"][0]["id"]}"') < home.index(f'/stories/{week["stories"][-1]["id"]}"')
+    assert week["stories"][0]["recent_outlets"] > 1 >= day["stories"][0]["recent_outlets"]  # a widely covered story leads
+    feed = client.get("/feeds/top.atom").text
+    assert f"في {arabic_window(7)}" in feed
 
 
 @pytest.mark.parametrize("q,expected", [
@@ -155,6 +174,8 @@ def test_outlets_health_and_search_filters(client):
     outlets = client.get("/api/outlets").json()["outlets"]
     assert {o["key"] for o in outlets} >= {"alofoq", "nahar"}
     assert all(o["health"]["status"] == "no live source" for o in outlets)
+    assert "حالة المتابعة: لا مصدر متابَع" in client.get("/outlets/alofoq").text  # the page says it in Arabic
+    assert "لا نتائج" in client.get("/search", params={"q": "xyzxyz"}).text
     r = client.get("/api/search", params={"q": "السيول", "since": "2026-03-04T00:00:00"}).json()
     assert r["results"] and all(x["time"] >= "2026-03-04" for x in r["results"])
     r = client.get("/api/search", params={"q": "السيول", "outlet": "alofoq"}).json()

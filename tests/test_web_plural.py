@@ -24,3 +24,13 @@ def test_after_a_preposition_the_dual_is_genitive():
         "مصدر واحد", "مصدرين", "6 مصادر", "14 مصدراً"]
     assert arabic_count(2, "article", after_preposition=True) == "مقالين"
     assert arabic_count(2, "result", after_preposition=True) == "نتيجتين"
+
+
+@pytest.mark.parametrize("days, text", [
+    (1.0, "آخر 24 ساعة"), (0.5, "آخر 12 ساعة"), (2.0, "آخر يومين"), (3.0, "آخر 3 أيام"), (7.0, "آخر 7 أيام"),
+    (30.0, "آخر 30 يوماً"), (1.5, "آخر 36 ساعة"),
+])
+def test_a_time_window_reads_as_arabic(days, text):
+    from khabar.web.plural import arabic_window
+
+    assert arabic_window(days) == text

@@ -24,7 +24,7 @@ from ..settings import Settings
 from ..store import open_store
 from . import feeds, views
 from .local_time import check_timezone, time_element
-from .plural import arabic_count
+from .plural import arabic_count, arabic_window
 
 __all__ = ["create_app"]
 
@@ -51,8 +51,10 @@ def _base(request: Request, public_url: str) -> str:
     return (public_url or str(request.base_url)).rstrip("/")
 
 
+FRONT_PAGE_MIN_STORIES = 10  # fewer in the last 24 hours: the front page widens its window (views.top_stories)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
 TEMPLATES.env.filters["count"] = arabic_count
+TEMPLATES.env.filters["window"] = arabic_window
 TEMPLATES.env.filters["other_outlets"] = views.other_outlets
 
 
@@ -140,8 +142,10 @@ def create_app(settings: Settings) -> FastAPI:
         return {"stories": store.list_stories(limit, offset)}
 
     @app.get("/api/top-stories")
-    def api_top_stories(window_days: float = Query(1.0, gt=0, le=365), limit: int = Query(30, ge=1, le=100)):
-        return views.top_stories(store, window_days, limit)
+    def api_top_stories(window_days: float = Query(1.0, gt=0, le=365), limit: int = Query(30, ge=1, le=100),
+                        min_stories: int = Query(FRONT_PAGE_MIN_STORIES, ge=0, le=100)):
+        """The front page's data: ``min_stories=0`` keeps to ``window_days`` however few it holds."""
+        return views.top_stories(store, window_days, limit, min_stories=min_stories)
 
     @app.get("/api/stories/{story_id}")
     def api_story(story_id: int):
@@ -179,7 +183,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request):
         # The day's most widely covered stories first: the newest alone are one-outlet tickers.
-        return page(request, "home.html", **views.top_stories(store, 1.0, 30), stats=store.stats())
+        return page(request, "home.html", **views.top_stories(store, 1.0, 30, min_stories=FRONT_PAGE_MIN_STORIES),
+                    stats=store.stats())
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
     def article_page(request: Request, article_id: int):
@@ -203,7 +208,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/feeds/top.atom")
     def top_feed(request: Request):
-        return atom(feeds.top_stories_feed(views.top_stories(store, 1.0, 30), _base(request, settings.public_url)))
+        return atom(feeds.top_stories_feed(views.top_stories(store, 1.0, 30, min_stories=FRONT_PAGE_MIN_STORIES),
+                                           _base(request, settings.public_url)))
 
     @app.get("/stories/{story_id}/feed.atom")
     def story_feed(request: Request, story_id: int):

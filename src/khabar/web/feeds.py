@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from .local_time import as_utc
-from .plural import arabic_count
+from .plural import arabic_count, arabic_window
 from .views import other_outlets
 
 __all__ = ["story_feed", "top_stories_feed"]
@@ -36,10 +36,10 @@ def top_stories_feed(data: dict, base_url: str) -> bytes:
     stories = sorted(data["stories"], key=lambda s: s.get("last_time") or "", reverse=True)
     feed = _feed(f"{base_url}/feeds/top.atom", f"{base_url}/", "خبر: أبرز القصص",
                  max((_time(s.get("last_time")) for s in stories), default=_EPOCH))
-    hours = f"{data['window_days'] * 24:g}"
+    window = arabic_window(data["window_days"])
     for story in stories:
         summary = (f"{arabic_count(story['recent_articles'], 'article')} من "
-                   f"{arabic_count(story['recent_outlets'], 'outlet', after_preposition=True)} في آخر {hours} ساعة؛ "
+                   f"{arabic_count(story['recent_outlets'], 'outlet', after_preposition=True)} في {window}؛ "
                    f"{arabic_count(story['article_count'], 'article')} في القصة كلها")
         _entry(feed, f"{base_url}/stories/{story['id']}", story["label"] or f"story {story['id']}",
                story.get("first_time"), story.get("last_time"), summary)

@@ -97,11 +97,25 @@ def outlet_names(store) -> dict[str, str]:
     return {o["key"]: o["name"] for o in store.outlets()}
 
 
-def top_stories(store, window_days: float, limit: int) -> dict:
+# Wider windows the front page falls back to, in days, when a day's news is thin.
+WIDER_WINDOWS = (3.0, 7.0, 30.0)
+
+
+def top_stories(store, window_days: float, limit: int, min_stories: int = 0) -> dict:
     """The front page: the most widely covered stories of the ``window_days`` before the
     newest article (outlets, then articles, counted in the window). The newest stories alone
-    were one-outlet market tickers on the corpus."""
-    return {"window_days": window_days, "stories": store.top_stories(window_days=window_days, limit=limit)}
+    were one-outlet market tickers on the corpus.
+
+    With ``min_stories``, a window holding fewer stories widens (3, 7, then 30 days) until it
+    holds that many: on a quiet day, a small deployment or the demo, the last 24 hours held
+    three one-article stories and the front page hid the week's big ones. The window used is
+    returned, and the page names it."""
+    stories = store.top_stories(window_days=window_days, limit=limit)
+    for wider in WIDER_WINDOWS:
+        if len(stories) >= min(min_stories, limit) or wider <= window_days:
+            continue
+        window_days, stories = wider, store.top_stories(window_days=wider, limit=limit)
+    return {"window_days": window_days, "stories": stories}
 
 
 def story_page(store, story_id: int, engine, with_related: bool = True) -> dict | None:
