@@ -398,3 +398,41 @@ def test_related_for_a_text_that_is_not_stored(client):
     assert client.post("/api/related", json={"body": "نص" * 100_001}).status_code == 422
     assert client.post("/api/related", json={"body": "سيول", "k": 0}).status_code == 422
     assert client.post("/api/related", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
+
+
+def test_a_missing_page_is_an_arabic_page_and_the_api_keeps_json(client):
+    for path in ("/stories/999999", "/articles/999999", "/articles/abc", "/outlets/nope", "/nothing-here"):
+        r = client.get(path)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), path
+        assert "لم نجد هذه الصفحة" in r.text and 'dir="rtl"' in r.text and 'href="/"' in r.text
+    assert client.get("/api/articles/999999").json() == {"detail": "no article 999999"}
+    assert client.get("/api/articles/abc").status_code == 422
+    assert client.get("/stories/999999/feed.atom").headers["content-type"].startswith("application/json")
+    wrong = client.post("/")
+    assert wrong.status_code == 405 and "GET" in wrong.headers["allow"] and "طلب غير مسموح" in wrong.text
+    assert client.get("/search").status_code == 200  # the error page's search link
+
+
+def test_a_failing_page_is_an_arabic_error_page_and_is_logged(tmp_path, demo_path, caplog):
+    from khabar.pipeline import build_indexes
+    from khabar.store import SQLiteStore
+
+    db = str(tmp_path / "e.db")
+    store = SQLiteStore(db)
+    import_paths(store, [demo_path])
+    build_indexes(store, Settings(db=db))
+    app = create_app(Settings(db=db))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.get("/")  # loaded
+        import khabar.web.views as views_module
+
+        real = views_module.top_stories
+        views_module.top_stories = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom"))
+        try:
+            page = c.get("/")
+            api = c.get("/api/top-stories")
+        finally:
+            views_module.top_stories = real
+    assert page.status_code == 500 and "حدث خطأ" in page.text and "boom" not in page.text
+    assert api.status_code == 500 and api.json() == {"detail": "internal error"}
+    assert "boom" in caplog.text

@@ -6,6 +6,7 @@ returns as is, so the HTML and JSON views of a page never disagree.
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -13,9 +14,12 @@ from pathlib import Path
 from typing import Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..ingest.clean import split_paragraphs
 from ..ingest.urls import article_id_for_url
@@ -56,6 +60,24 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates")) 
 TEMPLATES.env.filters["count"] = arabic_count
 TEMPLATES.env.filters["window"] = arabic_window
 TEMPLATES.env.filters["other_outlets"] = views.other_outlets
+
+
+# Paths whose errors stay JSON (or what a feed reader expects); every other path is a page.
+_NOT_PAGES = ("/api/", "/feeds/", "/openapi.json", "/docs", "/redoc")
+_ERRORS = {
+    404: ("لم نجد هذه الصفحة", "ربما حُذف المقال أو تغيّر الرابط. ابحث عنه، أو عُد إلى أبرز القصص."),
+    405: ("طلب غير مسموح", "هذه الصفحة لا تقبل هذا النوع من الطلبات."),
+}
+
+
+def _is_page(path: str) -> bool:
+    return not (path.startswith(_NOT_PAGES) or path.endswith("/feed.atom"))
+
+
+def _error_page(request: Request, status: int, headers: dict | None = None) -> HTMLResponse:
+    heading, message = _ERRORS.get(status, ("حدث خطأ", "تعذّر عرض هذه الصفحة الآن. حاول مرة أخرى بعد قليل."))
+    return TEMPLATES.TemplateResponse(request, "error.html", {"heading": heading, "message": message},
+                                      status_code=status, headers=headers)  # e.g. Allow on a 405
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -174,6 +196,28 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
 
     # --- pages --------------------------------------------------------------------------------
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        # The API and the feeds keep FastAPI's JSON errors; a reader who follows a stale link
+        # to a page gets a page in Arabic, not {"detail": "..."}.
+        if not _is_page(request.url.path):
+            return await http_exception_handler(request, exc)
+        return _error_page(request, exc.status_code, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception):
+        # Logged with its traceback for the operator; the reader gets a page, the API client JSON.
+        logging.getLogger("khabar.web").exception("error serving %s", request.url.path)
+        if not _is_page(request.url.path):
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        return _error_page(request, 500)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        if not _is_page(request.url.path):
+            return await request_validation_exception_handler(request, exc)
+        return _error_page(request, 404)  # /articles/abc: to a reader, a page that is not there
+
     def page(request: Request, name: str, **data) -> HTMLResponse:
         names = outlet_names()
         data["outlet_name"] = lambda key: names.get(key, key)
