@@ -48,3 +48,19 @@ def test_read_also_metrics_by_the_judgments():
     assert m["mean_gain"] == pytest.approx((3 + 0) / 2)
     assert read_also_metrics(QRELS, {"q1": "c"})["copies"] == 1.0  # a copy is no next read
     assert read_also_metrics(QRELS, {})["picks"] == 0
+
+
+def test_bootstrap_intervals_hold_the_figure_and_shrink_with_agreement():
+    from khabar.eval.metrics import bootstrap_f1, bootstrap_mean
+
+    assert bootstrap_mean([0.5] * 30) == (0.5, 0.5)  # every query agrees: no spread
+    lo, hi = bootstrap_mean([0.0, 1.0] * 30)
+    assert lo < 0.5 < hi and hi - lo < 0.4
+    assert bootstrap_mean([]) == (0.0, 0.0)
+    # Pairs per query (tp, fp, fn); summed: 80, 20, 40, so P 0.8, R 0.667, F1 0.727.
+    per_query = {f"q{i}": (3, 1, 0) if i % 2 else (1, 0, 2) for i in range(40)}
+    lo, hi = bootstrap_f1(per_query)
+    assert lo < 2 * 0.8 * (80 / 120) / (0.8 + 80 / 120) < hi
+    assert bootstrap_f1(per_query) == (lo, hi)  # a fixed seed: the same report twice
+    assert bootstrap_f1({q: (2, 0, 0) for q in per_query}) == (1.0, 1.0)
+    assert pair_metrics({"q1": QRELS["q1"]}, lambda a, b: True, "dups")["per_query"] == {"q1": (1, 3, 0)}

@@ -46,6 +46,14 @@ def _print_related_report(report: dict) -> None:
     out.print(table)
     out.print(f"queries: {report['khabar']['queries']}  dense vectors used: {report.get('dense', False)}"
               f"  lists with two copies of one another: {report.get('near_dup_lists', 'n/a')}")
+    iv = report.get("interval")
+    if iv:
+        line = f"nDCG@10, {iv['level']:.0%} interval over redrawn queries: khabar {iv['khabar'][0]:.3f}–{iv['khabar'][1]:.3f}"
+        if "peer" in iv:
+            d = iv["difference"]
+            line += (f", peer {iv['peer'][0]:.3f}–{iv['peer'][1]:.3f}; khabar − peer {d['mean']:+.3f}"
+                     f" ({d['interval'][0]:+.3f} to {d['interval'][1]:+.3f})")
+        out.print(line)
     ra = report.get("read_also")
     if ra:
         out.print(f"read-also picks: {ra['picks']}  judged {ra['judged']:.3f}  same story or event {ra['same_story']:.3f}"
@@ -102,6 +110,8 @@ def _print_pairs(report: dict, as_json: bool) -> None:
         return
     out.print(f"precision {report['precision']:.4f}  recall {report['recall']:.4f}  F1 {report['f1']:.4f}"
               f"  (tp {report['tp']}, fp {report['fp']}, fn {report['fn']}; pairs missing from the DB: {report['missing']})")
+    lo, hi = report["f1_interval"]
+    out.print(f"F1, 90% interval over redrawn queries: {lo:.3f}–{hi:.3f}")
 
 
 @eval_app.command("gate")

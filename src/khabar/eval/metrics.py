@@ -7,19 +7,26 @@
 - judged@10: share of the top 10 that is judged.
 - pairwise precision/recall/F1 over judged pairs, for copies and for stories.
 
-Khabar's own addition (no definition in the README, so reported apart): how good the
-read-also picks are, by the same judgments.
+Khabar's own additions (no definition in the README, so reported apart): how good the
+read-also picks are, by the same judgments; and how far each figure could move on another
+60 queries drawn the same way (a bootstrap over queries), since the held-out half is judged
+like the dev half but is not the dev half.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Judgment", "load_qrels", "load_run", "related_metrics", "read_also_metrics", "pair_metrics", "per_query_ndcg"]
+__all__ = ["Judgment", "load_qrels", "load_run", "related_metrics", "read_also_metrics", "pair_metrics", "per_query_ndcg",
+           "bootstrap_mean", "bootstrap_f1"]
+
+BOOTSTRAP_SAMPLES = 2000
+BOOTSTRAP_LEVEL = 0.9
 
 
 @dataclass(frozen=True)
@@ -110,8 +117,9 @@ def pair_metrics(qrels: Qrels, same: callable, kind: str) -> dict:
     ``kind='dups'``: positive when dup. ``kind='stories'``: positive when g == 3,
     negative when g ≤ 1, g == 2 not counted. ``same(a, b)`` is the system's prediction.
     """
-    tp = fp = fn = 0
+    per_query: dict[str, tuple[int, int, int]] = {}
     for q, judged in qrels.items():
+        tp = fp = fn = 0
         for d, j in judged.items():
             if kind == "dups":
                 truth = j.dup
@@ -123,7 +131,44 @@ def pair_metrics(qrels: Qrels, same: callable, kind: str) -> dict:
             tp += truth and pred
             fp += (not truth) and pred
             fn += truth and not pred
+        per_query[q] = (tp, fp, fn)
+    tp, fp, fn = (sum(c[i] for c in per_query.values()) for i in range(3))
+    return {**_prf(tp, fp, fn), "tp": tp, "fp": fp, "fn": fn, "per_query": per_query}
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def _resamples(n: int, seed: int):
+    rng = random.Random(seed)
+    for _ in range(BOOTSTRAP_SAMPLES):
+        yield [rng.randrange(n) for _ in range(n)]
+
+
+def _interval(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    tail = (1 - BOOTSTRAP_LEVEL) / 2
+    return values[int(tail * (len(values) - 1))], values[int(round((1 - tail) * (len(values) - 1)))]
+
+
+def bootstrap_mean(values: list[float], seed: int = 0) -> tuple[float, float]:
+    """The ``BOOTSTRAP_LEVEL`` interval of a mean over queries, queries drawn with replacement."""
+    if not values:
+        return (0.0, 0.0)
+    return _interval([sum(values[i] for i in idx) / len(values) for idx in _resamples(len(values), seed)])
+
+
+def bootstrap_f1(per_query: dict[str, tuple[int, int, int]], seed: int = 0) -> tuple[float, float]:
+    """The interval of pairwise F1 when the queries (each with its judged pairs) are redrawn."""
+    counts = list(per_query.values())
+    if not counts:
+        return (0.0, 0.0)
+    f1s = []
+    for idx in _resamples(len(counts), seed):
+        tp, fp, fn = (sum(counts[i][k] for i in idx) for k in range(3))
+        f1s.append(_prf(tp, fp, fn)["f1"])
+    return _interval(f1s)
