@@ -170,6 +170,7 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
     if not hits and len(terms) > 1:
         hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
                                    match_all=False)
+    hits = rank_by_surface(store, q, terms, hits)
     shown, seen = [], set()
     for h in hits:
         group = copies.group_of(h.id)
@@ -189,6 +190,26 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
     has_more = len(shown) > want or (len(hits) == fetch and fetch < total)
     return {"q": q, "terms": terms, "total": total, "results": results, "limit": limit, "offset": offset,
             "has_more": has_more}
+
+
+SURFACE_BOOST = 1.0  # a hit holding every query word as typed scores up to this much more
+
+
+def rank_by_surface(store, q: str, terms: list[str], hits: list) -> list:
+    """Hits re-ordered so that texts holding the query's words themselves come before texts
+    sharing only their stems (``text.surface``): "كورونا" put the two Koreas first (كورية and
+    كورونا share a stem, and the Korea piece was newer), "سيول جدة" a stock market's liquidity
+    (سيولة). Stems still decide what matches; this only re-orders what was fetched."""
+    from ..text.surface import query_words, surface_share
+
+    words = query_words(q, terms)
+    if not hits or not words:
+        return hits
+    texts = {r.id: f"{r.title_norm} {r.body_norm}" for r in store.iter_index_rows([h.id for h in hits])}
+    boosted = [(h.score * (1.0 + SURFACE_BOOST * surface_share(words, texts.get(h.id, ""))), i, h)
+               for i, h in enumerate(hits)]
+    boosted.sort(key=lambda x: (-x[0], x[1]))
+    return [type(h)(h.id, score) for score, _, h in boosted]
 
 
 def matched_words(text: str, terms: list[str]) -> list[str]:

@@ -1,0 +1,42 @@
+"""Surface forms: a text holding the query's word itself ranks above one sharing its stem."""
+
+from datetime import datetime
+
+from khabar.dedupe.groups import CopyGroups
+from khabar.models import Article, analyze_article
+from khabar.text import analyze, normalize_arabic
+from khabar.text.surface import query_words, surface_forms, surface_share
+
+
+def test_a_clitic_prefix_is_the_same_word_a_longer_word_is_not():
+    assert "سيول" in surface_forms("والسيول") and "سيول" in surface_forms("بسيول")
+    assert "بيروت" in surface_forms("بيروت")  # a word's own first letter is a reading, not the only one
+    words = query_words("كورونا", analyze("كورونا"))
+    assert surface_share(words, normalize_arabic("إصابات جديدة بكورونا")) == 1.0
+    assert surface_share(words, normalize_arabic("توتر بين الكوريتين والقوات الكورية")) == 0.0  # same stem كور
+    both = query_words("سيول في جدة", analyze("سيول في جدة"))
+    assert len(both) == 2  # "في" is a stopword: it does not count
+    assert surface_share(both, normalize_arabic("السيولة في سوق جدة")) == 0.5  # سيولة: liquidity
+    assert surface_share(both, normalize_arabic("سيول تجتاح جدة")) == 1.0
+    assert surface_share([], "نص") == 0.0
+
+
+def test_search_puts_the_word_before_its_stem_sharers(store):
+    from khabar.web.views import search_page
+
+    # One mention each, in the body: the liquidity report is newer, so stems alone rank it first.
+    liquidity = Article(url="https://x.test/1", outlet="a", title="سوق الأسهم ترتفع في ختام التداولات",
+                        body=["ارتفعت السيولة في سوق الأسهم اليوم بدعم من قطاع البنوك."],
+                        published=datetime(2026, 1, 9, 12))
+    floods = Article(url="https://x.test/2", outlet="b", title="أمطار غزيرة على المدينة",
+                     body=["جرفت سيول الأمس عدداً من السيارات في أحياء المدينة."],
+                     published=datetime(2026, 1, 2, 12))
+    others = [Article(url=f"https://x.test/o{i}", outlet="c", title=f"خبر محلي رقم {i}",
+                      body=[f"افتتح المحافظ اليوم مشروعاً جديداً رقم {i} في المنطقة."], published=datetime(2026, 1, 5, 12))
+              for i in range(6)]
+    store.add_articles([(a, analyze_article(a)) for a in (liquidity, floods, *others)])
+    hits, _ = store.search(analyze("سيول"))
+    assert [h.id for h in hits] == [store.article_id(liquidity.url), store.article_id(floods.url)]  # stems alone
+    page = search_page(store, "سيول", None, None, None, 10, 0, CopyGroups({}))
+    assert [r["url"] for r in page["results"]] == [floods.url, liquidity.url]
+    assert page["total"] == 2  # both still match: a stem is still a match
