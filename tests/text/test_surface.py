@@ -40,3 +40,23 @@ def test_search_puts_the_word_before_its_stem_sharers(store):
     page = search_page(store, "سيول", None, None, None, 10, 0, CopyGroups({}))
     assert [r["url"] for r in page["results"]] == [floods.url, liquidity.url]
     assert page["total"] == 2  # both still match: a stem is still a match
+
+
+def test_a_quoted_phrase_matches_its_words_in_order(store):
+    from khabar.web.views import query_terms, search_page
+
+    apart = Article(url="https://x.test/1", outlet="a", title="جرفت السيول سيارات في أحياء جدة",
+                    body=["جرفت السيول عدداً من السيارات في أحياء جدة الجنوبية."], published=datetime(2026, 1, 3, 12))
+    together = Article(url="https://x.test/2", outlet="b", title="محاكمة المتهمين في قضية سيول جدة",
+                       body=["بدأت اليوم محاكمة المتهمين في قضية سيول جدة."], published=datetime(2026, 1, 2, 12))
+    store.add_articles([(a, analyze_article(a)) for a in (apart, together)])
+
+    def urls(q):
+        return {r["url"] for r in search_page(store, q, None, None, None, 10, 0, CopyGroups({}))["results"]}
+
+    assert urls("سيول جدة") == {apart.url, together.url}
+    for quoted in ('"سيول جدة"', "«سيول جدة»", "“سيول في جدة”"):  # a stopword inside is skipped, as in the index
+        assert urls(quoted) == {together.url}, quoted
+    assert urls('محاكمة "سيول جدة"') == {together.url}
+    assert query_terms('«سيول جدة» محاكمة "') == ["سيول جده", "محاكم"]  # an unpaired quote is punctuation
+    assert query_terms('"في"') == []

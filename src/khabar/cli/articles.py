@@ -210,7 +210,7 @@ def search_cmd(
     offset: int = typer.Option(0, "--offset", min=0, help="Results to skip (paging)"),
     as_json: bool = typer.Option(False, "--json", help="Print what /api/search returns"),
 ) -> None:
-    """Arabic full-text search: stems, BM25 with recency; copies of one text are one result."""
+    """Arabic full-text search: stems, BM25 with recency; "…" or «…» for a phrase; copies of one text are one result."""
     from ..dedupe.groups import CopyGroups
     from ..web.local_time import as_utc
     from ..web.views import outlet_names, search_page

@@ -136,7 +136,10 @@ class Store(ABC):
         offset: int = 0,
         match_all: bool = True,
     ) -> tuple[list[SearchHit], int]:
-        """Full-text search over analyzed stems: hits (BM25, higher is better) and total count."""
+        """Full-text search over analyzed stems: hits (BM25, higher is better) and total count.
+
+        A term of several space-joined stems is a phrase: they must occur in that order, one
+        after another (``views.query_terms`` makes one from a quoted phrase)."""
 
     # --- copies and stories ---------------------------------------------------
     @abstractmethod

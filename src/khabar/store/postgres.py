@@ -267,7 +267,8 @@ class PostgresStore(Store):
         if not terms:
             return [], 0
         joiner = " && " if match_all else " || "
-        tsquery = "(" + joiner.join(["plainto_tsquery('simple', %s)"] * len(terms)) + ")"
+        # phraseto_tsquery: a term of several stems (a quoted phrase) must match them in order.
+        tsquery = "(" + joiner.join(["phraseto_tsquery('simple', %s)"] * len(terms)) + ")"
         where, args = article_filters(outlet, since, until, mark="%s")
         where = where.replace("WHERE", "AND") if where else ""
         base = (

@@ -3,6 +3,8 @@ one function builds a page's data, so the views never disagree."""
 
 from __future__ import annotations
 
+import re
+
 from ..models import Article
 
 __all__ = ["article_json", "article_card"]
@@ -160,9 +162,7 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
     ``also_reported_by``, so five outlets' wire story does not fill a page. ``offset`` and
     ``limit`` count results; ``total`` counts matching articles.
     """
-    from ..text import analyze
-
-    terms = analyze(q)
+    terms = query_terms(q)
     # Collapsing needs the hits before this page too (a group's best copy may sit earlier).
     want = offset + limit
     fetch = 4 * want + 20  # bounded by the matches themselves
@@ -170,7 +170,8 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
     if not hits and len(terms) > 1:
         hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
                                    match_all=False)
-    hits = rank_by_surface(store, q, terms, hits)
+    stems = [stem for t in terms for stem in t.split()]  # a phrase's words, one by one
+    hits = rank_by_surface(store, q, stems, hits)
     shown, seen = [], set()
     for h in hits:
         group = copies.group_of(h.id)
@@ -184,12 +185,31 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
     for h in page_hits:
         card = article_card(arts[h.id])
         card["score"] = round(h.score, 4)
-        card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, terms)
+        card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, stems)
         card["also_reported_by"] = [copy_ref(arts[c]) for c in others[h.id] if c in arts]
         results.append(card)
     has_more = len(shown) > want or (len(hits) == fetch and fetch < total)
     return {"q": q, "terms": terms, "total": total, "results": results, "limit": limit, "offset": offset,
             "has_more": has_more}
+
+
+# A phrase in quotes ("…", «…», “…”): its words must follow one another (stopwords aside, as
+# in the index). The store takes it as one term of space-joined stems.
+_PHRASE = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”')
+
+
+def query_terms(q: str) -> list[str]:
+    """The analyzed query: a stem per word, and one space-joined term per quoted phrase."""
+    from ..text import analyze
+
+    terms: list[str] = []
+    for m in _PHRASE.finditer(q):
+        stems = analyze(next(g for g in m.groups() if g is not None))
+        if stems:
+            terms.append(" ".join(stems))
+    rest = _PHRASE.sub(" ", q)
+    terms.extend(analyze(rest.replace('"', " ")))  # an unpaired quote is just punctuation
+    return list(dict.fromkeys(terms))
 
 
 SURFACE_BOOST = 1.0  # a hit holding every query word as typed scores up to this much more
