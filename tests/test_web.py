@@ -411,6 +411,8 @@ def test_a_missing_page_is_an_arabic_page_and_the_api_keeps_json(client):
     wrong = client.post("/")
     assert wrong.status_code == 405 and "GET" in wrong.headers["allow"] and "طلب غير مسموح" in wrong.text
     assert client.get("/search").status_code == 200  # the error page's search link
+    too_long = client.get("/search", params={"q": "س" * 501})
+    assert too_long.status_code == 400 and "طلب غير صالح" in too_long.text
 
 
 def test_a_failing_page_is_an_arabic_error_page_and_is_logged(tmp_path, demo_path, caplog):

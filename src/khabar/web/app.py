@@ -65,6 +65,7 @@ TEMPLATES.env.filters["other_outlets"] = views.other_outlets
 # Paths whose errors stay JSON (or what a feed reader expects); every other path is a page.
 _NOT_PAGES = ("/api/", "/feeds/", "/openapi.json", "/docs", "/redoc")
 _ERRORS = {
+    400: ("طلب غير صالح", "في الرابط قيمة لا تصلح هنا (بحث أطول من 500 حرف، مثلاً). عدّلها وحاول مرة أخرى."),
     404: ("لم نجد هذه الصفحة", "ربما حُذف المقال أو تغيّر الرابط. ابحث عنه، أو عُد إلى أبرز القصص."),
     405: ("طلب غير مسموح", "هذه الصفحة لا تقبل هذا النوع من الطلبات."),
 }
@@ -216,7 +217,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def invalid_request(request: Request, exc: RequestValidationError):
         if not _is_page(request.url.path):
             return await request_validation_exception_handler(request, exc)
-        return _error_page(request, 404)  # /articles/abc: to a reader, a page that is not there
+        # /articles/abc: to a reader, a page that is not there; a bad query parameter is theirs to fix.
+        in_path = any(e.get("loc", ("",))[0] == "path" for e in exc.errors())
+        return _error_page(request, 404 if in_path else 400)
 
     def page(request: Request, name: str, **data) -> HTMLResponse:
         names = outlet_names()
@@ -264,8 +267,8 @@ def create_app(settings: Settings) -> FastAPI:
         return atom(feeds.story_feed(data, _base(request, settings.public_url), lambda key: names.get(key, key)))
 
     @app.get("/search", response_class=HTMLResponse)
-    def search_html(request: Request, q: str = "", outlet: Optional[str] = None, since: str = "", until: str = "",
-                    offset: int = Query(0, ge=0)):
+    def search_html(request: Request, q: str = Query("", max_length=500), outlet: Optional[str] = None,
+                    since: str = "", until: str = "", offset: int = Query(0, ge=0)):
         since_dt, until_dt = _date(since), _date(until)
         data = (views.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset, copies=engine().ranker)
                 if q.strip() else None)
