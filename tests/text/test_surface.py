@@ -60,3 +60,13 @@ def test_a_quoted_phrase_matches_its_words_in_order(store):
     assert urls('محاكمة "سيول جدة"') == {together.url}
     assert query_terms('«سيول جدة» محاكمة "') == ["سيول جده", "محاكم"]  # an unpaired quote is punctuation
     assert query_terms('"في"') == []
+
+
+def test_highlights_prefer_the_word_as_typed():
+    from khabar.web.views import matched_words
+
+    terms = analyze("سيول")
+    assert matched_words("السيولة ترتفع بعد السيول في جدة", terms, "سيول") == ["السيول"]
+    assert matched_words("السيولة ترتفع في السوق", terms, "سيول") == ["السيولة"]  # the stem is all it has
+    assert matched_words("السيولة ترتفع بعد السيول", terms) == ["السيولة", "السيول"]  # no query: stems
+    assert matched_words("«كورونا» تصيب 4 في جدة.", analyze("كورونا جدة"), "كورونا جدة") == ["كورونا", "جدة"]

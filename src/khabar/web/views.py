@@ -185,7 +185,7 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
     for h in page_hits:
         card = article_card(arts[h.id])
         card["score"] = round(h.score, 4)
-        card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, stems)
+        card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, stems, q)
         card["also_reported_by"] = [copy_ref(arts[c]) for c in others[h.id] if c in arts]
         results.append(card)
     has_more = len(shown) > want or (len(hits) == fetch and fetch < total)
@@ -232,17 +232,25 @@ def rank_by_surface(store, q: str, terms: list[str], hits: list) -> list:
     return [type(h)(h.id, score) for score, _, h in boosted]
 
 
-def matched_words(text: str, terms: list[str]) -> list[str]:
-    """Display words of ``text`` whose stem is a query term (what a page highlights)."""
-    from ..text import normalize_arabic, stem_token
+def matched_words(text: str, terms: list[str], q: str | None = None) -> list[str]:
+    """Display words of ``text`` whose stem is a query term (what a page highlights). With the
+    query ``q``: where the text holds a query word as typed, only that form of its stem is
+    highlighted (for "سيول", the floods, not "السيولة" beside them)."""
+    from ..text import normalize_arabic, stem_token, tokenize
+    from ..text.surface import query_words, surface_forms
 
     wanted = set(terms)
-    out = []
+    typed = query_words(q, terms) if q else []
+    found: list[tuple[str, str, bool]] = []  # (display word, stem, as typed)
     for word in text.split():
         norm = normalize_arabic(word)
-        toks = [t for t in norm.replace(",", " ").replace(".", " ").split() if t]
-        if any(stem_token(t) in wanted for t in toks):
-            out.append(word.strip("،,.:؛!؟?«»\"()"))
+        for t in tokenize(norm):  # letters and digits only: «كورونا» is كورونا
+            stem = stem_token(t)
+            if stem in wanted:
+                found.append((word.strip("،,.:؛!؟?«»\"()"), stem, any(w & surface_forms(t) for w in typed)))
+                break
+    typed_stems = {stem for _, stem, as_typed in found if as_typed}
+    out = [word for word, stem, as_typed in found if as_typed or stem not in typed_stems]
     return list(dict.fromkeys(out))
 
 
