@@ -260,6 +260,12 @@ def test_search_finds_any_spelling_shows_copies_once_and_filters(tmp_path, demo_
     page2 = json.loads(run("--db", db, "search", "سيول", "--limit", "2", "--offset", "2", "--json").stdout)
     assert page1["has_more"] and not {r["url"] for r in page1["results"]} & {r["url"] for r in page2["results"]}
 
+    newest = json.loads(run("--db", db, "search", "سيول", "--newest", "--json").stdout)
+    times = [r["time"] for r in newest["results"]]
+    assert newest["sort"] == "newest" and times == sorted(times, reverse=True) and len(times) > 2
+    assert {r["url"] for r in newest["results"]} == {r["url"] for r in json.loads(
+        run("--db", db, "search", "سيول", "--json").stdout)["results"]}  # the same matches, another order
+
     text = run("--db", db, "search", "سيول", "--limit", "2").stdout
     assert "matching articles" in text and "more: --offset 2" in text
     assert "no article matches" in run("--db", db, "search", "كلمةغيرموجودة").stdout

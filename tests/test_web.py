@@ -184,6 +184,12 @@ def test_outlets_health_and_search_filters(client):
     page = client.get("/search", params={"q": "السيول", "since": "2026-03-04", "until": "bad"})
     assert page.status_code == 200 and "<mark>" in page.text
     assert client.get("/api/search", params={"q": "السيول", "limit": 1, "offset": 1}).json()["offset"] == 1
+    newest = client.get("/api/search", params={"q": "السيول", "sort": "newest"}).json()
+    times = [x["time"] for x in newest["results"]]
+    assert newest["sort"] == "newest" and times == sorted(times, reverse=True)
+    assert client.get("/api/search", params={"q": "السيول", "sort": "oldest"}).status_code == 422
+    page = client.get("/search", params={"q": "السيول", "sort": "newest"}).text
+    assert '<option value="newest" selected>' in page
 
 
 def test_server_serves_the_last_index_while_new_articles_wait_for_the_writer(tmp_path, demo_path):

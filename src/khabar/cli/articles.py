@@ -208,6 +208,7 @@ def search_cmd(
     until: Optional[datetime] = typer.Option(None, "--until", formats=DATE_FORMATS, help="Published before"),
     limit: int = typer.Option(20, "--limit", min=1, max=100),
     offset: int = typer.Option(0, "--offset", min=0, help="Results to skip (paging)"),
+    newest: bool = typer.Option(False, "--newest", help="Newest first instead of most relevant first"),
     as_json: bool = typer.Option(False, "--json", help="Print what /api/search returns"),
 ) -> None:
     """Arabic full-text search: stems, BM25 with recency; "…" or «…» for a phrase; copies of one text are one result."""
@@ -220,7 +221,7 @@ def search_cmd(
         # for a rebuild; articles stored since are simply not grouped yet.
         groups = CopyGroups.from_links(store.copy_links())
         data = search_page(store, query, outlet, as_utc(since) if since else None, as_utc(until) if until else None,
-                           limit, offset, groups)
+                           limit, offset, groups, newest_first=newest)
         names_of = outlet_names(store)
     if as_json:
         print_json(data)

@@ -135,11 +135,13 @@ class Store(ABC):
         limit: int = 20,
         offset: int = 0,
         match_all: bool = True,
+        newest_first: bool = False,
     ) -> tuple[list[SearchHit], int]:
         """Full-text search over analyzed stems: hits (BM25, higher is better) and total count.
 
         A term of several space-joined stems is a phrase: they must occur in that order, one
-        after another (``views.query_terms`` makes one from a quoted phrase)."""
+        after another (``views.query_terms`` makes one from a quoted phrase). ``newest_first``
+        orders by publication time instead of score (the scores are still given)."""
 
     # --- copies and stories ---------------------------------------------------
     @abstractmethod

@@ -262,7 +262,7 @@ class PostgresStore(Store):
         return [{"id": r[0], "key": r[1], "name": r[2], "articles": r[3], "first": r[4], "last": r[5]} for r in rows]
 
     # --- search ---------------------------------------------------------------
-    def search(self, terms, outlet=None, since=None, until=None, limit=20, offset=0, match_all=True):
+    def search(self, terms, outlet=None, since=None, until=None, limit=20, offset=0, match_all=True, newest_first=False):
         terms = list(dict.fromkeys(t for t in terms if t))
         if not terms:
             return [], 0
@@ -281,7 +281,8 @@ class PostgresStore(Store):
         rows = self._all(
             f"SELECT a.id, ts_rank(%s::float4[], n.tsv, {tsquery})"
             " * (1.0 + 0.5 / (1.0 + greatest(0.0, extract(epoch FROM (%s::timestamptz - a.time::timestamptz))"
-            f" / 86400.0) / 7.0)) AS s {base} ORDER BY s DESC, a.id LIMIT %s OFFSET %s",
+            f" / 86400.0) / 7.0)) AS s {base} ORDER BY {'a.time DESC, a.id DESC' if newest_first else 's DESC, a.id'}"
+            " LIMIT %s OFFSET %s",
             (_RANK_WEIGHTS, *terms, newest, *terms, *args, int(limit), int(offset)),
         )
         return [SearchHit(r[0], float(r[1] or 0.0)) for r in rows], total

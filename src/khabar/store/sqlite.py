@@ -274,7 +274,7 @@ class SQLiteStore(Store):
         ]
 
     # --- search ---------------------------------------------------------------
-    def search(self, terms, outlet=None, since=None, until=None, limit=20, offset=0, match_all=True):
+    def search(self, terms, outlet=None, since=None, until=None, limit=20, offset=0, match_all=True, newest_first=False):
         terms = list(dict.fromkeys(t for t in terms if t))
         if not terms:
             return [], 0
@@ -290,7 +290,7 @@ class SQLiteStore(Store):
         # BM25 with a recency component: up to +50% for today's news, fading over weeks.
         rows = self._db.execute(
             f"SELECT a.id, -bm25(fts, 3.0, 1.0) * (1.0 + 0.5 / (1.0 + max(0.0, julianday(?) - julianday(a.time)) / 7.0)) AS s"
-            f" {base} ORDER BY s DESC LIMIT ? OFFSET ?",
+            f" {base} ORDER BY {'a.time DESC, a.id DESC' if newest_first else 's DESC'} LIMIT ? OFFSET ?",
             (newest, query, *args, int(limit), int(offset)),
         )
         return [SearchHit(r[0], r[1]) for r in rows], total

@@ -11,7 +11,7 @@ import time
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
@@ -180,8 +180,10 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/search")
     def api_search(q: str = Query(..., min_length=1, max_length=500), outlet: Optional[str] = None,
                    since: Optional[datetime] = None, until: Optional[datetime] = None,
-                   limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
-        return views.search_page(store, q, outlet, since, until, limit, offset, copies=engine().ranker)
+                   limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0),
+                   sort: Literal["relevance", "newest"] = "relevance"):
+        return views.search_page(store, q, outlet, since, until, limit, offset, copies=engine().ranker,
+                                 newest_first=sort == "newest")
 
     @app.get("/api/outlets")
     def api_outlets():
@@ -268,12 +270,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/search", response_class=HTMLResponse)
     def search_html(request: Request, q: str = Query("", max_length=500), outlet: Optional[str] = None,
-                    since: str = "", until: str = "", offset: int = Query(0, ge=0)):
+                    since: str = "", until: str = "", offset: int = Query(0, ge=0),
+                    sort: Literal["relevance", "newest"] = "relevance"):
         since_dt, until_dt = _date(since), _date(until)
-        data = (views.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset, copies=engine().ranker)
+        data = (views.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset, copies=engine().ranker,
+                                  newest_first=sort == "newest")
                 if q.strip() else None)
-        return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, result=data,
-                    outlets=store.outlets())
+        return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, sort=sort,
+                    result=data, outlets=store.outlets())
 
     @app.get("/outlets/{key}", response_class=HTMLResponse)
     def outlet_html(request: Request, key: str):

@@ -154,24 +154,27 @@ def story_page(store, story_id: int, engine, with_related: bool = True) -> dict 
     return story
 
 
-def search_page(store, q: str, outlet, since, until, limit: int, offset: int, copies) -> dict:
+def search_page(store, q: str, outlet, since, until, limit: int, offset: int, copies, newest_first: bool = False) -> dict:
     """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked.
 
     Copies of one text are one result (``copies``: anything with ``group_of`` and
     ``copies_of``, e.g. the ranker): the best-ranked copy, with the others under
     ``also_reported_by``, so five outlets' wire story does not fill a page. ``offset`` and
-    ``limit`` count results; ``total`` counts matching articles.
+    ``limit`` count results; ``total`` counts matching articles. ``newest_first``: the matches in
+    time order, newest first, instead of by relevance.
     """
     terms = query_terms(q)
     # Collapsing needs the hits before this page too (a group's best copy may sit earlier).
     want = offset + limit
     fetch = 4 * want + 20  # bounded by the matches themselves
-    hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0)
+    hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
+                               newest_first=newest_first)
     if not hits and len(terms) > 1:
         hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
-                                   match_all=False)
+                                   match_all=False, newest_first=newest_first)
     stems = [stem for t in terms for stem in t.split()]  # a phrase's words, one by one
-    hits = rank_by_surface(store, q, stems, hits)
+    if not newest_first:
+        hits = rank_by_surface(store, q, stems, hits)
     shown, seen = [], set()
     for h in hits:
         group = copies.group_of(h.id)
@@ -190,7 +193,7 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
         results.append(card)
     has_more = len(shown) > want or (len(hits) == fetch and fetch < total)
     return {"q": q, "terms": terms, "total": total, "results": results, "limit": limit, "offset": offset,
-            "has_more": has_more}
+            "has_more": has_more, "sort": "newest" if newest_first else "relevance"}
 
 
 # A phrase in quotes ("…", «…», “…”): its words must follow one another (stopwords aside, as
