@@ -444,3 +444,22 @@ def test_a_failing_page_is_an_arabic_error_page_and_is_logged(tmp_path, demo_pat
     assert page.status_code == 500 and "حدث خطأ" in page.text and "boom" not in page.text
     assert api.status_code == 500 and api.json() == {"detail": "internal error"}
     assert "boom" in caplog.text
+
+
+def test_outlets_page_lists_every_outlet_and_an_outlets_page_goes_back_in_time(client, monkeypatch):
+    import khabar.web.app as web_app
+
+    outlets = client.get("/api/outlets").json()["outlets"]
+    page = client.get("/outlets").text
+    assert all(f'href="/outlets/{o["key"]}"' in page for o in outlets) and "لا مصدر متابَع" in page
+    assert 'href="/outlets"' in client.get("/").text  # in the header of every page
+    monkeypatch.setattr(web_app, "OUTLET_PAGE", 3)
+    first = client.get("/outlets/bawaba").text
+    assert first.count('<li><a href="/articles/') == 3 and 'href="/outlets/bawaba?offset=3"' in first
+    seen = set(re.findall(r'href="/articles/(\d+)"', first))
+    later = client.get("/outlets/bawaba", params={"offset": 3}).text
+    assert not seen & set(re.findall(r'href="/articles/(\d+)"', later))
+    last = client.get("/outlets/bawaba", params={"offset": 6}).text  # bawaba has 8
+    assert last.count('<li><a href="/articles/') == 2 and "أقدم" not in last
+    api = client.get("/api/articles", params={"outlet": "bawaba", "limit": 8}).json()
+    assert len(api["articles"]) == 8 and not api["has_more"]

@@ -55,11 +55,15 @@ def _base(request: Request, public_url: str) -> str:
     return (public_url or str(request.base_url)).rstrip("/")
 
 
+OUTLET_PAGE = 50  # articles an outlet's page lists at a time
 FRONT_PAGE_MIN_STORIES = 10  # fewer in the last 24 hours: the front page widens its window (views.top_stories)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
 TEMPLATES.env.filters["count"] = arabic_count
 TEMPLATES.env.filters["window"] = arabic_window
 TEMPLATES.env.filters["other_outlets"] = views.other_outlets
+# An outlet's crawl status as the pages say it (the API keeps the codes).
+CRAWL_STATUS = {"ok": "تعمل", "failing": "متعثرة", "no live source": "لا مصدر متابَع"}
+TEMPLATES.env.filters["crawl_status"] = lambda code: CRAWL_STATUS.get(code, code)
 
 
 # Paths whose errors stay JSON (or what a feed reader expects); every other path is a page.
@@ -279,11 +283,17 @@ def create_app(settings: Settings) -> FastAPI:
         return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, sort=sort,
                     result=data, outlets=store.outlets())
 
+    @app.get("/outlets", response_class=HTMLResponse)
+    def outlets_html(request: Request):
+        outlets = sorted(views.outlets_json(store)["outlets"], key=lambda o: -o["articles"])
+        return page(request, "outlets.html", outlets=outlets)
+
     @app.get("/outlets/{key}", response_class=HTMLResponse)
-    def outlet_html(request: Request, key: str):
+    def outlet_html(request: Request, key: str, offset: int = Query(0, ge=0)):
         outlets = {o["key"]: o for o in views.outlets_json(store)["outlets"]}
         if key not in outlets:
             raise HTTPException(status_code=404, detail=f"no outlet {key}")
-        return page(request, "outlet.html", outlet=outlets[key], articles=views.article_list(store, key, None, None, 50, 0))
+        return page(request, "outlet.html", outlet=outlets[key],
+                    articles=views.article_list(store, key, None, None, OUTLET_PAGE, offset))
 
     return app

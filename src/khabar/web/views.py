@@ -72,8 +72,10 @@ def related_json(store, result, text: dict | None = None) -> dict:
 
 
 def article_list(store, outlet, since, until, limit: int, offset: int) -> dict:
-    arts = store.list_articles(outlet=outlet, since=since, until=until, limit=limit, offset=offset)
-    return {"articles": [article_card(a) for a in arts], "limit": limit, "offset": offset}
+    """Articles newest first; ``has_more`` when an older page exists (one row read past the page)."""
+    arts = store.list_articles(outlet=outlet, since=since, until=until, limit=limit + 1, offset=offset)
+    return {"articles": [article_card(a) for a in arts[:limit]], "limit": limit, "offset": offset,
+            "has_more": len(arts) > limit}
 
 
 def copy_ref(article: Article) -> dict:
