@@ -183,3 +183,29 @@ def test_import_naive_tz_option(tmp_path):
     s = SQLiteStore(db)
     assert s.list_articles(limit=1)[0].time.hour == 7
     s.close()
+
+
+def test_a_date_in_the_future_is_dropped_and_cannot_take_over_the_front_page(store, tmp_path):
+    """A broken CMS date ("2099") would anchor the front page's window and empty it of every
+    other story; more than a day past the fetch time, a publication date is not believed."""
+    from datetime import datetime
+
+    from khabar.ingest.clean import plausible_published
+    from khabar.web.views import top_stories
+
+    records = [_rec(i, published=f"2026-01-0{1 + i}T10:00:00") for i in range(4)]
+    records.append(_rec(9, published="2099-01-01T00:00:00", date_extracted="2026-01-05 10:00:00"))
+    records.append(_rec(8, published="2026-01-05T20:00:00", date_extracted="2026-01-05 10:00:00"))  # a zone slip
+    report = import_paths(store, [_zip(tmp_path / "d.zip", records)])
+    assert report.new == 6 and not report.errors
+    broken = store.get_article(store.article_id("https://example.test/a/9"))
+    assert broken.published is None and broken.time == datetime(2026, 1, 5, 10)  # its fetch time
+    slipped = store.get_article(store.article_id("https://example.test/a/8"))
+    assert slipped.published == datetime(2026, 1, 5, 20)  # hours ahead is kept
+    assert store.stats()["last"].startswith("2026-01-05")
+    assert top_stories(store, 1.0, 30, min_stories=0)["window_days"] == 1.0
+    # Without a fetch time, now is the reference.
+    assert plausible_published(datetime(2099, 1, 1), None) is None
+    assert plausible_published(datetime(2015, 8, 1), None) == datetime(2015, 8, 1)
+    assert plausible_published(datetime(2026, 1, 6, 9), datetime(2026, 1, 5, 10)) == datetime(2026, 1, 6, 9)
+    assert plausible_published(datetime(2026, 1, 6, 11), datetime(2026, 1, 5, 10)) is None

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 from ..text import normalize_arabic, strip_diacritics
 
@@ -208,12 +209,37 @@ def find_subheadings(paragraphs: list[str]) -> list[str]:
     return heads
 
 
+# A publication time further ahead of the fetch (or of now) than this is a wrong date, not news
+# from the future: a zone error is hours, a broken CMS field years ("2099-01-01").
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def plausible_published(published: datetime | None, extracted: datetime | None,
+                        now: datetime | None = None) -> datetime | None:
+    """``published``, or None when it lies more than ``FUTURE_TOLERANCE`` after the fetch time
+    (``extracted``; else now, UTC). Why: the newest article anchors the front page's window and
+    every time-proximity score, so one article dated 2099 emptied the front page of everything
+    else until it was deleted. Unknown, the article's time is its fetch time, if any."""
+    if published is None:
+        return None
+    reference = extracted or now or datetime.now(timezone.utc)
+    return None if _naive_utc(published) > _naive_utc(reference) + FUTURE_TOLERANCE else published
+
+
+def _naive_utc(t: datetime) -> datetime:
+    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+
+
 def article_from_page(page: CleanedPage, url: str, outlet: str, title: str, **metadata):
     """An Article from a cleaned page: the body without boilerplate, the blocks as metadata.
 
-    ``metadata`` carries the remaining Article fields (author, published, extracted, lead_image).
+    ``metadata`` carries the remaining Article fields (author, published, extracted, lead_image);
+    a publication time in the future is dropped (``plausible_published``).
     """
     from ..models import Article, RelatedItem
+
+    if metadata.get("published") is not None:
+        metadata["published"] = plausible_published(metadata["published"], metadata.get("extracted"))
 
     return Article(
         url=url,
