@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 import time
 from pathlib import Path
@@ -53,6 +54,16 @@ class Site:
         if path == "/a/cp1256.html":
             html = self.article("صفحة بترميز ويندوز العربي", "صفحة مكتوبة بترميز ويندوز")
             return 200, {"Content-Type": "text/html"}, html.decode("utf-8").replace('<meta charset="utf-8">', "").encode("cp1256")
+        if path == "/dated.xml":  # a feed whose item dates a page that gives no date of its own
+            body = (f'<rss version="2.0"><channel><title>t</title>'
+                    f'<item><title>x</title><link>http://{self.host}/a/undated.html</link>'
+                    f'<pubDate>Wed, 04 Mar 2026 07:30:00 +0300</pubDate></item>'
+                    f'<item><title>y</title><link>http://{self.host}/a/1.html</link>'
+                    f'<pubDate>Fri, 06 Mar 2026 07:30:00 +0300</pubDate></item></channel></rss>')
+            return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, body.encode()
+        if path == "/a/undated.html":
+            html = self.article("حديقة جديدة تفتح أبوابها للزوار", "حديقة جديدة تفتح أبوابها")
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, re.sub(rb"<meta property=.article:published_time[^>]*>", b"", html)
         if path == "/busy":
             if self.hits[path] == 1:
                 return 429, {"Retry-After": "1"}, b""
@@ -210,10 +221,10 @@ def test_a_feed_that_makes_feedparser_raise_is_a_malformed_feed():
 def test_a_page_the_extractor_raises_on_is_that_pages_error_and_the_round_goes_on(site, fetcher, store, monkeypatch):
     import khabar.ingest.live as live
 
-    def extract(html, page_url, outlet):
+    def extract(html, page_url, outlet, listed_time=None):
         if page_url.endswith("/a/2.html"):
             raise RecursionError("maximum recursion depth exceeded")  # as a deeply nested page can make lxml
-        return extract_article(html, page_url, outlet)
+        return extract_article(html, page_url, outlet, listed_time)
 
     monkeypatch.setattr(live, "extract_article", extract)
     src = store.add_source(Source(url=url(site, "/feed.xml"), name="test", kind="feed"))
@@ -317,3 +328,24 @@ def test_fuzz_any_listing_gives_canonical_article_urls_or_a_fetch_error(body, ki
     except FetchError:
         return
     assert all(canonical_url(u) == u for u in urls) and len(urls) == len(set(urls))
+
+
+def test_a_feed_items_time_dates_its_page_unless_the_page_says_another_day(site, fetcher, store):
+    """trafilatura gives a page's date to the day; the feed item's pubDate has the time. A page
+    with no date takes the item's; a page whose own date is days away from it keeps its own."""
+    from datetime import datetime
+
+    src = store.add_source(Source(url=url(site, "/dated.xml"), name="dated", kind="feed"))
+    assert poll_source(store, fetcher, src).new == 2
+    undated = store.get_article(store.article_id(url(site, "/a/undated.html")))
+    assert undated.published == datetime(2026, 3, 4, 4, 30)  # the item's pubDate, in UTC
+    dated = store.get_article(store.article_id(url(site, "/a/1.html")))
+    assert dated.published == datetime(2026, 3, 3)  # the page says 3 March; the item, 6 March
+
+    from khabar.ingest.live import published_time
+
+    assert published_time(datetime(2026, 3, 3), datetime(2026, 3, 3, 8, 15)) == datetime(2026, 3, 3, 8, 15)
+    assert published_time(datetime(2026, 3, 3), datetime(2026, 3, 2, 22, 0)) == datetime(2026, 3, 2, 22, 0)  # a zone apart
+    assert published_time(datetime(2026, 3, 3), datetime(2026, 3, 6, 4, 30)) == datetime(2026, 3, 3)
+    assert published_time(None, datetime(2026, 3, 6)) == datetime(2026, 3, 6)
+    assert published_time(datetime(2026, 3, 3), None) == datetime(2026, 3, 3)

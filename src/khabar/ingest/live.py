@@ -53,6 +53,14 @@ def _now() -> datetime:
 
 def entry_urls(source: Source, body: str, base_url: str) -> list[str]:
     """Article URLs listed by a feed, a section page or a sitemap."""
+    return list(list_entries(source, body, base_url))
+
+
+def list_entries(source: Source, body: str, base_url: str) -> dict[str, datetime | None]:
+    """Article URLs listed by a feed, a section page or a sitemap, in listing order, each with
+    the publication time its listing gives (a feed item's date; None elsewhere)."""
+    listed: dict[str, datetime | None] = {}
+    dates: dict[str, datetime | None] = {}
     if source.kind == "feed":
         try:
             parsed = feedparser.parse(body)
@@ -65,6 +73,7 @@ def entry_urls(source: Source, body: str, base_url: str) -> list[str]:
         urls = [e.get("link") for e in parsed.entries if e.get("link")]
         if parsed.bozo and not urls:
             raise FetchError(f"malformed feed: {type(parsed.bozo_exception).__name__}")
+        dates = {e.get("link"): _entry_time(e) for e in parsed.entries if e.get("link")}
     elif source.kind == "sitemap":
         urls = re.findall(r"<loc>\s*([^<\s]+)\s*</loc>", body)
     else:  # a section page: same-site links that look like articles (a path with depth)
@@ -75,17 +84,29 @@ def entry_urls(source: Source, body: str, base_url: str) -> list[str]:
             parts = urlsplit(u)
             if parts.netloc == host and parts.path.count("/") >= 2 and u != base_url:
                 urls.append(u)
-    out = []
     for u in urls:
         try:
-            out.append(canonical_url(urljoin(base_url, u)))
+            listed.setdefault(canonical_url(urljoin(base_url, u)), dates.get(u))
         except InvalidURL:
             continue
-    return list(dict.fromkeys(out))[:MAX_ENTRIES]
+        if len(listed) >= MAX_ENTRIES:
+            break
+    return listed
 
 
-def extract_article(html: str, url: str, outlet: str) -> Article:
-    """trafilatura extraction (title, text, date, author, image) + the page cleaner."""
+def _entry_time(entry) -> datetime | None:
+    """A feed item's publication time (else its update time) as naive UTC; feedparser has
+    already read RSS and Atom dates into UTC struct_time."""
+    t = entry.get("published_parsed") or entry.get("updated_parsed")
+    try:
+        return datetime(*t[:6]) if t else None
+    except (TypeError, ValueError):
+        return None
+
+
+def extract_article(html: str, url: str, outlet: str, listed_time: datetime | None = None) -> Article:
+    """trafilatura extraction (title, text, date, author, image) + the page cleaner. A page
+    without a date of its own takes ``listed_time``, the date its feed item gave."""
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True)
     if doc is None:
         raise FetchError("no article text found")
@@ -101,10 +122,22 @@ def extract_article(html: str, url: str, outlet: str) -> Article:
     return article_from_page(
         page, url, outlet, title,
         author=data.get("author") or None,
-        published=parse_time(data.get("date")),
+        published=published_time(parse_time(data.get("date")), listed_time),
         extracted=_now(),
         lead_image=data.get("image") or None,
     )
+
+
+def published_time(page_date: datetime | None, listed_time: datetime | None) -> datetime | None:
+    """The page's own date, or the feed item's time when the page has none or when the two lie
+    within two days of each other (time zones, and a date read as midnight): trafilatura reads
+    a page's date to the day, the item has the hour. An item further from the page's date is
+    not believed (a CMS that dates every item by when it wrote the feed)."""
+    if listed_time is None:
+        return page_date
+    if page_date is None or abs((listed_time - page_date).total_seconds()) <= 2 * 86400:
+        return listed_time
+    return page_date
 
 
 def _outlet_key(source: Source) -> str:
@@ -118,12 +151,12 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
         if listing.not_modified:
             report.not_modified = True
         else:
-            urls = entry_urls(source, listing.text(), listing.url)
-            report.seen = len(urls)
-            for url in urls:
+            entries = list_entries(source, listing.text(), listing.url)
+            report.seen = len(entries)
+            for url, listed_time in entries.items():
                 if stop is not None and stop.is_set():
                     break  # abandon cleanly: each stored article is already complete
-                _ingest_url(store, fetcher, source, url, report)
+                _ingest_url(store, fetcher, source, url, report, listed_time)
             else:
                 # Remember the validators only after every entry was handled, so a round
                 # interrupted by SIGTERM re-reads the listing and resumes where it stopped.
@@ -142,7 +175,8 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
     return report
 
 
-def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report: PollReport) -> None:
+def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report: PollReport,
+                listed_time: datetime | None = None) -> None:
     if store.article_id(url) is not None or store.is_tombstoned(url):
         return
     cached = store.http_cache_get(url) or {}
@@ -150,7 +184,7 @@ def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report
         page = fetcher.fetch(url, cached.get("etag"), cached.get("last_modified"), allow_private=source.allow_private)
         if page.not_modified:
             return
-        article = extract_article(page.text(), url, _outlet_key(source))
+        article = extract_article(page.text(), url, _outlet_key(source), listed_time)
     except FetchError as exc:
         report.errors.append(f"{url}: {exc.reason}")
         store.http_cache_put(url, None, None, exc.status or 0)
