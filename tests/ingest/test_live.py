@@ -331,8 +331,8 @@ def test_fuzz_any_listing_gives_canonical_article_urls_or_a_fetch_error(body, ki
 
 
 def test_a_feed_items_time_dates_its_page_unless_the_page_says_another_day(site, fetcher, store):
-    """trafilatura gives a page's date to the day; the feed item's pubDate has the time. A page
-    with no date takes the item's; a page whose own date is days away from it keeps its own."""
+    """A page with no date takes its item's pubDate; a page whose own date is days away from
+    the item's keeps its own, to the minute (trafilatura alone gives it to the day)."""
     from datetime import datetime
 
     src = store.add_source(Source(url=url(site, "/dated.xml"), name="dated", kind="feed"))
@@ -340,7 +340,7 @@ def test_a_feed_items_time_dates_its_page_unless_the_page_says_another_day(site,
     undated = store.get_article(store.article_id(url(site, "/a/undated.html")))
     assert undated.published == datetime(2026, 3, 4, 4, 30)  # the item's pubDate, in UTC
     dated = store.get_article(store.article_id(url(site, "/a/1.html")))
-    assert dated.published == datetime(2026, 3, 3)  # the page says 3 March; the item, 6 March
+    assert dated.published == datetime(2026, 3, 3, 6, 0)  # the page's 09:00+03:00; the item says 6 March
 
     from khabar.ingest.live import published_time
 

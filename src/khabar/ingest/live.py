@@ -104,10 +104,16 @@ def _entry_time(entry) -> datetime | None:
         return None
 
 
+# htmldate's parameters as trafilatura sets them, with the time of day kept: by default a
+# page's date comes back as a day ("2026-03-03"), although its metadata gives the hour.
+DATE_PARAMS = {"original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+
+
 def extract_article(html: str, url: str, outlet: str, listed_time: datetime | None = None) -> Article:
     """trafilatura extraction (title, text, date, author, image) + the page cleaner. A page
     without a date of its own takes ``listed_time``, the date its feed item gave."""
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True)
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_precision=True,
+                                      date_extraction_params=DATE_PARAMS)
     if doc is None:
         raise FetchError("no article text found")
     data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
@@ -130,9 +136,9 @@ def extract_article(html: str, url: str, outlet: str, listed_time: datetime | No
 
 def published_time(page_date: datetime | None, listed_time: datetime | None) -> datetime | None:
     """The page's own date, or the feed item's time when the page has none or when the two lie
-    within two days of each other (time zones, and a date read as midnight): trafilatura reads
-    a page's date to the day, the item has the hour. An item further from the page's date is
-    not believed (a CMS that dates every item by when it wrote the feed)."""
+    within two days of each other (time zones, and a page that gives only a day, read as
+    midnight): the item has the hour. An item further from the page's date is not believed (a
+    CMS that dates every item by when it wrote the feed)."""
     if listed_time is None:
         return page_date
     if page_date is None or abs((listed_time - page_date).total_seconds()) <= 2 * 86400:
