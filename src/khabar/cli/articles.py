@@ -214,7 +214,8 @@ def search_cmd(
     """Arabic full-text search: stems, BM25 with recency; "…" or «…» for a phrase; copies of one text are one result."""
     from ..dedupe.groups import CopyGroups
     from ..web.local_time import as_utc
-    from ..web.views import outlet_names, search_page
+    from ..web.search import search_page
+    from ..web.views import outlet_names
 
     with open_store() as store:
         # The copy groups of the last build, as the server uses them: a search never waits

@@ -140,7 +140,7 @@ class Store(ABC):
         """Full-text search over analyzed stems: hits (BM25, higher is better) and total count.
 
         A term of several space-joined stems is a phrase: they must occur in that order, one
-        after another (``views.query_terms`` makes one from a quoted phrase). ``newest_first``
+        after another (``web.search.query_terms`` makes one from a quoted phrase). ``newest_first``
         orders by publication time instead of score (the scores are still given)."""
 
     # --- copies and stories ---------------------------------------------------

@@ -26,7 +26,7 @@ from ..ingest.urls import article_id_for_url
 from ..pipeline import load_engine
 from ..settings import Settings
 from ..store import open_store
-from . import feeds, views
+from . import feeds, search, views
 from .local_time import check_timezone, time_element
 from .plural import arabic_count, arabic_window
 
@@ -186,7 +186,7 @@ def create_app(settings: Settings) -> FastAPI:
                    since: Optional[datetime] = None, until: Optional[datetime] = None,
                    limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0),
                    sort: Literal["relevance", "newest"] = "relevance"):
-        return views.search_page(store, q, outlet, since, until, limit, offset, copies=engine().ranker,
+        return search.search_page(store, q, outlet, since, until, limit, offset, copies=engine().ranker,
                                  newest_first=sort == "newest")
 
     @app.get("/api/outlets")
@@ -277,7 +277,7 @@ def create_app(settings: Settings) -> FastAPI:
                     since: str = "", until: str = "", offset: int = Query(0, ge=0),
                     sort: Literal["relevance", "newest"] = "relevance"):
         since_dt, until_dt = _date(since), _date(until)
-        data = (views.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset, copies=engine().ranker,
+        data = (search.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset, copies=engine().ranker,
                                   newest_first=sort == "newest")
                 if q.strip() else None)
         return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, sort=sort,

@@ -1,0 +1,117 @@
+"""Search: the data of the search page, the API and ``khabar search`` (one function builds it).
+
+The query is analyzed like the index (quoted phrases kept as phrases); the store matches on
+stems; what it returns is re-ordered so the words as typed come first (``text.surface``), or
+kept newest first; copies of one text are one result.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .views import article_card, copy_ref
+
+__all__ = ["search_page", "query_terms", "rank_by_surface", "matched_words"]
+
+
+def search_page(store, q: str, outlet, since, until, limit: int, offset: int, copies, newest_first: bool = False) -> dict:
+    """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked.
+
+    Copies of one text are one result (``copies``: anything with ``group_of`` and
+    ``copies_of``, e.g. the ranker): the best-ranked copy, with the others under
+    ``also_reported_by``, so five outlets' wire story does not fill a page. ``offset`` and
+    ``limit`` count results; ``total`` counts matching articles. ``newest_first``: the matches in
+    time order, newest first, instead of by relevance.
+    """
+    terms = query_terms(q)
+    # Collapsing needs the hits before this page too (a group's best copy may sit earlier).
+    want = offset + limit
+    fetch = 4 * want + 20  # bounded by the matches themselves
+    hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
+                               newest_first=newest_first)
+    if not hits and len(terms) > 1:
+        hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
+                                   match_all=False, newest_first=newest_first)
+    stems = [stem for t in terms for stem in t.split()]  # a phrase's words, one by one
+    if not newest_first:
+        hits = rank_by_surface(store, q, stems, hits)
+    shown, seen = [], set()
+    for h in hits:
+        group = copies.group_of(h.id)
+        if group not in seen:
+            seen.add(group)
+            shown.append(h)
+    page_hits = shown[offset:want]
+    others = {h.id: copies.copies_of(h.id) for h in page_hits}
+    arts = store.get_articles([h.id for h in page_hits] + [c for ids in others.values() for c in ids])
+    results = []
+    for h in page_hits:
+        card = article_card(arts[h.id])
+        card["score"] = round(h.score, 4)
+        card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, stems, q)
+        card["also_reported_by"] = [copy_ref(arts[c]) for c in others[h.id] if c in arts]
+        results.append(card)
+    has_more = len(shown) > want or (len(hits) == fetch and fetch < total)
+    return {"q": q, "terms": terms, "total": total, "results": results, "limit": limit, "offset": offset,
+            "has_more": has_more, "sort": "newest" if newest_first else "relevance"}
+
+
+# A phrase in quotes ("…", «…», “…”): its words must follow one another (stopwords aside, as
+# in the index). The store takes it as one term of space-joined stems.
+_PHRASE = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”')
+
+
+def query_terms(q: str) -> list[str]:
+    """The analyzed query: a stem per word, and one space-joined term per quoted phrase."""
+    from ..text import analyze
+
+    terms: list[str] = []
+    for m in _PHRASE.finditer(q):
+        stems = analyze(next(g for g in m.groups() if g is not None))
+        if stems:
+            terms.append(" ".join(stems))
+    rest = _PHRASE.sub(" ", q)
+    terms.extend(analyze(rest.replace('"', " ")))  # an unpaired quote is just punctuation
+    return list(dict.fromkeys(terms))
+
+
+SURFACE_BOOST = 1.0  # a hit holding every query word as typed scores up to this much more
+
+
+def rank_by_surface(store, q: str, terms: list[str], hits: list) -> list:
+    """Hits re-ordered so that texts holding the query's words themselves come before texts
+    sharing only their stems (``text.surface``): "كورونا" put the two Koreas first (كورية and
+    كورونا share a stem, and the Korea piece was newer), "سيول جدة" a stock market's liquidity
+    (سيولة). Stems still decide what matches; this only re-orders what was fetched."""
+    from ..text.surface import query_words, surface_share
+
+    words = query_words(q, terms)
+    if not hits or not words:
+        return hits
+    texts = {r.id: f"{r.title_norm} {r.body_norm}" for r in store.iter_index_rows([h.id for h in hits])}
+    boosted = [(h.score * (1.0 + SURFACE_BOOST * surface_share(words, texts.get(h.id, ""))), i, h)
+               for i, h in enumerate(hits)]
+    boosted.sort(key=lambda x: (-x[0], x[1]))
+    return [type(h)(h.id, score) for score, _, h in boosted]
+
+
+def matched_words(text: str, terms: list[str], q: str | None = None) -> list[str]:
+    """Display words of ``text`` whose stem is a query term (what a page highlights). With the
+    query ``q``: where the text holds a query word as typed, only that form of its stem is
+    highlighted (for "سيول", the floods, not "السيولة" beside them)."""
+    from ..text import normalize_arabic, stem_token, tokenize
+    from ..text.surface import query_words, surface_forms
+
+    wanted = set(terms)
+    typed = query_words(q, terms) if q else []
+    found: list[tuple[str, str, bool]] = []  # (display word, stem, as typed)
+    for word in text.split():
+        norm = normalize_arabic(word)
+        for t in tokenize(norm):  # letters and digits only: «كورونا» is كورونا
+            stem = stem_token(t)
+            if stem in wanted:
+                found.append((word.strip("،,.:؛!؟?«»\"()"), stem, any(w & surface_forms(t) for w in typed)))
+                break
+    typed_stems = {stem for _, stem, as_typed in found if as_typed}
+    out = [word for word, stem, as_typed in found if as_typed or stem not in typed_stems]
+    return list(dict.fromkeys(out))

@@ -1,0 +1,58 @@
+"""The search page's data: surface forms first, quoted phrases, highlights."""
+
+from datetime import datetime
+
+from khabar.dedupe.groups import CopyGroups
+from khabar.models import Article, analyze_article
+from khabar.text import analyze
+
+
+def test_search_puts_the_word_before_its_stem_sharers(store):
+    from khabar.web.search import search_page
+
+    # One mention each, in the body: the liquidity report is newer, so stems alone rank it first.
+    liquidity = Article(url="https://x.test/1", outlet="a", title="سوق الأسهم ترتفع في ختام التداولات",
+                        body=["ارتفعت السيولة في سوق الأسهم اليوم بدعم من قطاع البنوك."],
+                        published=datetime(2026, 1, 9, 12))
+    floods = Article(url="https://x.test/2", outlet="b", title="أمطار غزيرة على المدينة",
+                     body=["جرفت سيول الأمس عدداً من السيارات في أحياء المدينة."],
+                     published=datetime(2026, 1, 2, 12))
+    others = [Article(url=f"https://x.test/o{i}", outlet="c", title=f"خبر محلي رقم {i}",
+                      body=[f"افتتح المحافظ اليوم مشروعاً جديداً رقم {i} في المنطقة."], published=datetime(2026, 1, 5, 12))
+              for i in range(6)]
+    store.add_articles([(a, analyze_article(a)) for a in (liquidity, floods, *others)])
+    hits, _ = store.search(analyze("سيول"))
+    assert [h.id for h in hits] == [store.article_id(liquidity.url), store.article_id(floods.url)]  # stems alone
+    page = search_page(store, "سيول", None, None, None, 10, 0, CopyGroups({}))
+    assert [r["url"] for r in page["results"]] == [floods.url, liquidity.url]
+    assert page["total"] == 2  # both still match: a stem is still a match
+
+
+def test_a_quoted_phrase_matches_its_words_in_order(store):
+    from khabar.web.search import query_terms, search_page
+
+    apart = Article(url="https://x.test/1", outlet="a", title="جرفت السيول سيارات في أحياء جدة",
+                    body=["جرفت السيول عدداً من السيارات في أحياء جدة الجنوبية."], published=datetime(2026, 1, 3, 12))
+    together = Article(url="https://x.test/2", outlet="b", title="محاكمة المتهمين في قضية سيول جدة",
+                       body=["بدأت اليوم محاكمة المتهمين في قضية سيول جدة."], published=datetime(2026, 1, 2, 12))
+    store.add_articles([(a, analyze_article(a)) for a in (apart, together)])
+
+    def urls(q):
+        return {r["url"] for r in search_page(store, q, None, None, None, 10, 0, CopyGroups({}))["results"]}
+
+    assert urls("سيول جدة") == {apart.url, together.url}
+    for quoted in ('"سيول جدة"', "«سيول جدة»", "“سيول في جدة”"):  # a stopword inside is skipped, as in the index
+        assert urls(quoted) == {together.url}, quoted
+    assert urls('محاكمة "سيول جدة"') == {together.url}
+    assert query_terms('«سيول جدة» محاكمة "') == ["سيول جده", "محاكم"]  # an unpaired quote is punctuation
+    assert query_terms('"في"') == []
+
+
+def test_highlights_prefer_the_word_as_typed():
+    from khabar.web.search import matched_words
+
+    terms = analyze("سيول")
+    assert matched_words("السيولة ترتفع بعد السيول في جدة", terms, "سيول") == ["السيول"]
+    assert matched_words("السيولة ترتفع في السوق", terms, "سيول") == ["السيولة"]  # the stem is all it has
+    assert matched_words("السيولة ترتفع بعد السيول", terms) == ["السيولة", "السيول"]  # no query: stems
+    assert matched_words("«كورونا» تصيب 4 في جدة.", analyze("كورونا جدة"), "كورونا جدة") == ["كورونا", "جدة"]
