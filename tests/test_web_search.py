@@ -2,6 +2,10 @@
 
 from datetime import datetime
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from khabar.dedupe.groups import CopyGroups
 from khabar.models import Article, analyze_article
 from khabar.text import analyze
@@ -56,3 +60,31 @@ def test_highlights_prefer_the_word_as_typed():
     assert matched_words("السيولة ترتفع في السوق", terms, "سيول") == ["السيولة"]  # the stem is all it has
     assert matched_words("السيولة ترتفع بعد السيول", terms) == ["السيولة", "السيول"]  # no query: stems
     assert matched_words("«كورونا» تصيب 4 في جدة.", analyze("كورونا جدة"), "كورونا جدة") == ["كورونا", "جدة"]
+
+
+_QUERY_CHARS = st.sampled_from(list('سيول جدة «»“”"* ()ـًا NEAR OR AND:-\'\\') + ["كورونا", " في ", "ال"])
+
+
+@pytest.fixture(scope="module")
+def small_store():
+    from khabar.store import SQLiteStore
+
+    store = SQLiteStore(":memory:")
+    arts = [Article(url=f"https://x.test/{i}", outlet="a", title=t, body=[b], published=datetime(2026, 1, 1 + i, 12))
+            for i, (t, b) in enumerate([("سيول جدة", "جرفت السيول سيارات في جدة."),
+                                         ("السيولة في السوق", "ارتفعت السيولة اليوم."),
+                                         ("كورونا", "إصابات جديدة بكورونا في جدة.")])]
+    store.add_articles([(a, analyze_article(a)) for a in arts])
+    yield store
+    store.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_QUERY_CHARS, max_size=12).map("".join))
+def test_fuzz_any_query_gives_a_page_never_an_error(small_store, q):
+    """Quotes unpaired or nested, FTS syntax, stopwords only: a page (maybe empty), not a raise."""
+    from khabar.web.search import search_page
+
+    for newest in (False, True):
+        page = search_page(small_store, q, None, None, None, 10, 0, CopyGroups({}), newest_first=newest)
+        assert page["total"] >= len(page["results"]) and all(r["url"].startswith("https://x.test/") for r in page["results"])
