@@ -88,3 +88,15 @@ def test_fuzz_any_query_gives_a_page_never_an_error(small_store, q):
     for newest in (False, True):
         page = search_page(small_store, q, None, None, None, 10, 0, CopyGroups({}), newest_first=newest)
         assert page["total"] >= len(page["results"]) and all(r["url"].startswith("https://x.test/") for r in page["results"])
+
+
+def test_newest_first_orders_by_time_on_either_store(store):
+    from khabar.web.search import search_page
+
+    arts = [Article(url=f"https://x.test/n{i}", outlet="a", title=f"سيول في المدينة رقم {i}",
+                    body=[f"جرفت السيول سيارات في الحي رقم {i}." + " سيول" * (3 - i)], published=datetime(2026, 1, 1 + i, 12))
+            for i in range(3)]
+    store.add_articles([(a, analyze_article(a)) for a in arts])
+    page = search_page(store, "سيول", None, None, None, 10, 0, CopyGroups({}), newest_first=True)
+    assert [r["url"] for r in page["results"]] == ["https://x.test/n2", "https://x.test/n1", "https://x.test/n0"]
+    assert page["sort"] == "newest" and page["total"] == 3
