@@ -53,13 +53,16 @@ def test_a_quoted_phrase_matches_its_words_in_order(store):
 
 
 def test_highlights_prefer_the_word_as_typed():
+    from khabar.text.surface import query_words
     from khabar.web.search import matched_words
 
     terms = analyze("سيول")
-    assert matched_words("السيولة ترتفع بعد السيول في جدة", terms, "سيول") == ["السيول"]
-    assert matched_words("السيولة ترتفع في السوق", terms, "سيول") == ["السيولة"]  # the stem is all it has
+    typed = query_words("سيول", terms)
+    assert matched_words("السيولة ترتفع بعد السيول في جدة", terms, typed) == ["السيول"]
+    assert matched_words("السيولة ترتفع في السوق", terms, typed) == ["السيولة"]  # the stem is all it has
     assert matched_words("السيولة ترتفع بعد السيول", terms) == ["السيولة", "السيول"]  # no query: stems
-    assert matched_words("«كورونا» تصيب 4 في جدة.", analyze("كورونا جدة"), "كورونا جدة") == ["كورونا", "جدة"]
+    both = analyze("كورونا جدة")
+    assert matched_words("«كورونا» تصيب 4 في جدة.", both, query_words("كورونا جدة", both)) == ["كورونا", "جدة"]
 
 
 _QUERY_CHARS = st.sampled_from(list('سيول جدة «»“”"* ()ـًا NEAR OR AND:-\'\\') + ["كورونا", " في ", "ال"])

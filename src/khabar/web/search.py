@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+from ..store.base import SearchHit
+from ..text import analyze, normalize_arabic, stem_token, tokenize
+from ..text.surface import query_words, surface_forms, surface_share
 from .views import article_card, copy_ref
 
 __all__ = ["search_page", "query_terms", "rank_by_surface", "matched_words"]
@@ -33,8 +36,9 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
         hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
                                    match_all=False, newest_first=newest_first)
     stems = [stem for t in terms for stem in t.split()]  # a phrase's words, one by one
+    typed = query_words(q, stems)  # the query's words as typed (re-ranking and highlights)
     if not newest_first:
-        hits = rank_by_surface(store, q, stems, hits)
+        hits = rank_by_surface(store, typed, hits)
     shown, seen = [], set()
     for h in hits:
         group = copies.group_of(h.id)
@@ -48,7 +52,7 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
     for h in page_hits:
         card = article_card(arts[h.id])
         card["score"] = round(h.score, 4)
-        card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, stems, q)
+        card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, stems, typed)
         card["also_reported_by"] = [copy_ref(arts[c]) for c in others[h.id] if c in arts]
         results.append(card)
     has_more = len(shown) > want or (len(hits) == fetch and fetch < total)
@@ -63,8 +67,6 @@ _PHRASE = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”')
 
 def query_terms(q: str) -> list[str]:
     """The analyzed query: a stem per word, and one space-joined term per quoted phrase."""
-    from ..text import analyze
-
     terms: list[str] = []
     for m in _PHRASE.finditer(q):
         stems = analyze(next(g for g in m.groups() if g is not None))
@@ -78,32 +80,26 @@ def query_terms(q: str) -> list[str]:
 SURFACE_BOOST = 1.0  # a hit holding every query word as typed scores up to this much more
 
 
-def rank_by_surface(store, q: str, terms: list[str], hits: list) -> list:
-    """Hits re-ordered so that texts holding the query's words themselves come before texts
-    sharing only their stems (``text.surface``): "كورونا" put the two Koreas first (كورية and
-    كورونا share a stem, and the Korea piece was newer), "سيول جدة" a stock market's liquidity
-    (سيولة). Stems still decide what matches; this only re-orders what was fetched."""
-    from ..text.surface import query_words, surface_share
-
-    words = query_words(q, terms)
+def rank_by_surface(store, words: list[set[str]], hits: list[SearchHit]) -> list[SearchHit]:
+    """Hits re-ordered so that texts holding the query's ``words`` themselves (``query_words``)
+    come before texts sharing only their stems (``text.surface``): "كورونا" put the two Koreas
+    first (كورية and كورونا share a stem, and the Korea piece was newer), "سيول جدة" a stock
+    market's liquidity (سيولة). Stems still decide what matches; this only re-orders what was fetched."""
     if not hits or not words:
         return hits
     texts = {r.id: f"{r.title_norm} {r.body_norm}" for r in store.iter_index_rows([h.id for h in hits])}
     boosted = [(h.score * (1.0 + SURFACE_BOOST * surface_share(words, texts.get(h.id, ""))), i, h)
                for i, h in enumerate(hits)]
     boosted.sort(key=lambda x: (-x[0], x[1]))
-    return [type(h)(h.id, score) for score, _, h in boosted]
+    return [SearchHit(h.id, score) for score, _, h in boosted]
 
 
-def matched_words(text: str, terms: list[str], q: str | None = None) -> list[str]:
+def matched_words(text: str, terms: list[str], typed: list[set[str]] | None = None) -> list[str]:
     """Display words of ``text`` whose stem is a query term (what a page highlights). With the
-    query ``q``: where the text holds a query word as typed, only that form of its stem is
-    highlighted (for "سيول", the floods, not "السيولة" beside them)."""
-    from ..text import normalize_arabic, stem_token, tokenize
-    from ..text.surface import query_words, surface_forms
-
+    query's words as ``typed`` (``query_words``): where the text holds one of them as typed,
+    only that form of its stem is highlighted (for "سيول", the floods, not "السيولة" beside them)."""
     wanted = set(terms)
-    typed = query_words(q, terms) if q else []
+    typed = typed or []
     found: list[tuple[str, str, bool]] = []  # (display word, stem, as typed)
     for word in text.split():
         norm = normalize_arabic(word)
