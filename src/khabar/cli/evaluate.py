@@ -111,7 +111,7 @@ def _print_pairs(report: dict, as_json: bool) -> None:
     out.print(f"precision {report['precision']:.4f}  recall {report['recall']:.4f}  F1 {report['f1']:.4f}"
               f"  (tp {report['tp']}, fp {report['fp']}, fn {report['fn']}; pairs missing from the DB: {report['missing']})")
     lo, hi = report["f1_interval"]
-    out.print(f"F1, 90% interval over redrawn queries: {lo:.3f}–{hi:.3f}")
+    out.print(f"F1, {report['interval_level']:.0%} interval over redrawn queries: {lo:.3f}–{hi:.3f}")
 
 
 @eval_app.command("gate")

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..ingest.urls import article_id_for_url
 from ..settings import Settings
 from ..store import Store
-from .metrics import bootstrap_f1, bootstrap_mean, load_qrels, load_run, pair_metrics, read_also_metrics, related_metrics
+from .metrics import BOOTSTRAP_LEVEL, bootstrap_f1, bootstrap_mean, load_qrels, load_run, pair_metrics, read_also_metrics, related_metrics
 
 __all__ = ["evaluate_related", "evaluate_pairs", "evaluate_story_links", "compute_run"]
 
@@ -54,7 +54,7 @@ def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None,
     report["khabar"] = {m: v for m, v in mine.items() if m != "per_query"}
     report["peer"] = {m: v for m, v in peer.items() if m != "per_query"} if peer else None
     queries = list(qrels)
-    report["interval"] = {"level": 0.9, "khabar": bootstrap_mean([mine["per_query"][q] for q in queries])}
+    report["interval"] = {"level": BOOTSTRAP_LEVEL, "khabar": bootstrap_mean([mine["per_query"][q] for q in queries])}
     if peer:
         report["interval"]["peer"] = bootstrap_mean([peer["per_query"][q] for q in queries])
         diff = [mine["per_query"][q] - peer["per_query"][q] for q in queries]
@@ -101,6 +101,7 @@ def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> d
 
     result = pair_metrics(qrels, same, kind)
     result["f1_interval"] = bootstrap_f1(result.pop("per_query"))
+    result["interval_level"] = BOOTSTRAP_LEVEL
     result["missing"] = missing
     return result
 
