@@ -31,6 +31,14 @@ SPREAD_ROWS = 1000  # rows spread over the index that stand for "an arbitrary ar
 MIN_SPREAD_ROWS = 20  # ... when the index has at least this many
 
 
+def _spread(rows: np.ndarray, n: int) -> np.ndarray | None:
+    """Up to ``n`` of ``rows`` spread evenly over them (time order), or None when there are too
+    few to say what an arbitrary article is like (they may all be related) or ``n`` is 0."""
+    if n <= 0 or len(rows) < MIN_SPREAD_ROWS:
+        return None
+    return rows[np.linspace(0, len(rows) - 1, min(n, len(rows))).astype(np.int64)]
+
+
 @dataclass
 class Scored:
     id: int
@@ -64,21 +72,10 @@ class Ranker:
         self.vectors = vectors
         self.has_vec = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0
         self.ann = ann
-        self.background = self._background_rows()
-        # Too few articles to say what an arbitrary one shares (they may all be related): no floor.
-        n_spread = min(SPREAD_ROWS, index.size) if index.size >= MIN_SPREAD_ROWS else 0
-        self.spread_rows = np.linspace(0, index.size - 1, n_spread).astype(np.int64)
-
-    def _background_rows(self) -> np.ndarray | None:
-        """Rows spread evenly over the index (time order) whose vectors stand for "an arbitrary
-        article" (see ``RelatedSettings.dense_background``); None when too few have vectors."""
-        n = self.settings.dense_background
-        if self.vectors is None or n <= 0:
-            return None
-        with_vec = np.flatnonzero(self.has_vec)
-        if len(with_vec) < 20:
-            return None
-        return with_vec[np.linspace(0, len(with_vec) - 1, min(n, len(with_vec))).astype(np.int64)]
+        # What "an arbitrary article" scores against a query, lexically and (among the articles
+        # with vectors) in e5 cosine: the floors below which a score says nothing.
+        self.spread_rows = _spread(np.arange(index.size), SPREAD_ROWS)
+        self.background = None if vectors is None else _spread(np.flatnonzero(self.has_vec), settings.dense_background)
 
     def _dense_floor(self, qv: np.ndarray) -> float:
         """The e5 cosine that is no evidence for this article: the fixed floor, or its median
@@ -92,7 +89,7 @@ class Ranker:
         """The median article's lexical score as a share of ``top``: what sharing a few common
         words is worth for this article (``RelatedSettings.lexical_background``). Taken over
         rows spread through the index: the median of all 31k scores costs 1.4 ms, of 1,000 0.03."""
-        if top <= 0 or not len(self.spread_rows):
+        if top <= 0 or self.spread_rows is None:
             return 0.0
         return float(np.median(lex[self.spread_rows])) / top
 
