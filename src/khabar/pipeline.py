@@ -11,7 +11,7 @@ import numpy as np
 
 from .dedupe.copies import build_shingles, containment, find_arrival_copy_links, find_copy_links
 from .rank.dense import MODEL_NAME, append_ann, build_ann, embed_missing, load_ann, load_vectors
-from .rank.lexical import LexicalIndex, build_lexical_index, extend_lexical_index
+from .rank.lexical import LexicalIndex, build_lexical_index, days_since_epoch, extend_lexical_index
 from .rank.related import Ranker, RelatedResult
 from .settings import IndexSettings, Settings
 from .stories.cluster import StoryState, assign_stories
@@ -233,7 +233,7 @@ def _stored_story_state(rows, members: dict[int, int], first_free: int) -> Story
         state.story_of[i] = sid
         state.members.setdefault(sid, []).append(i)
         if r.time:
-            t = r.time.timestamp() / 86400.0
+            t = days_since_epoch(r.time)
             state.last_seen[sid] = max(state.last_seen.get(sid, t), t)
     state.next_id = first_free
     return state
@@ -306,7 +306,7 @@ class Engine:
         if embed and ranker.vectors is not None:
             qv = embed_passages([dense_text(title, body)])[0]
         return ranker.related(None, analysis.title_terms, analysis.body_terms, k or self.settings.related.k,
-                              query_vector=qv, copies=copies, time_days=when.timestamp() / 86400.0 if when else None)
+                              query_vector=qv, copies=copies, time_days=days_since_epoch(when))
 
     def related_stories(self, story_id: int, article_ids: list[int]) -> list[tuple[int, float]]:
         """(story id, score) of the stories related to this one (see ``stories.related``).

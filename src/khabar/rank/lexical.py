@@ -18,7 +18,7 @@ from scipy import sparse
 
 from ..store.base import IndexRow
 
-__all__ = ["LexicalIndex", "build_lexical_index", "extend_lexical_index"]
+__all__ = ["LexicalIndex", "build_lexical_index", "days_since_epoch", "extend_lexical_index"]
 
 K1, B = 1.2, 0.75
 TITLE_WEIGHT = 3  # a title term counts as this many body occurrences
@@ -146,7 +146,9 @@ def _unpack(z, prefix: str) -> sparse.csr_matrix:
     )
 
 
-def _days(t: datetime | None) -> float:
+def days_since_epoch(t: datetime | None) -> float:
+    """The index's time scale (``LexicalIndex.times``): days since the epoch, NaN when unknown.
+    Query times and story state are compared on it, so they are converted here too."""
     return t.timestamp() / 86400.0 if t else float("nan")
 
 
@@ -161,7 +163,7 @@ def build_lexical_index(rows: list[IndexRow]) -> LexicalIndex:
     bm25, vectors, title_vectors = _weigh(tf, titles, lengths, idf, avgdl)
     return LexicalIndex(
         ids=np.array([r.id for r in rows], dtype=np.int64),
-        times=np.array([_days(r.time) for r in rows], dtype=np.float64),
+        times=np.array([days_since_epoch(r.time) for r in rows], dtype=np.float64),
         outlets=np.array([r.outlet for r in rows], dtype=object),
         vocab=vocab,
         idf=idf,
@@ -201,7 +203,7 @@ def extend_lexical_index(index: LexicalIndex, rows: list[IndexRow]) -> LexicalIn
 
     return LexicalIndex(
         ids=np.concatenate([index.ids, [r.id for r in rows]]).astype(np.int64),
-        times=np.concatenate([index.times, [_days(r.time) for r in rows]]).astype(np.float64),
+        times=np.concatenate([index.times, [days_since_epoch(r.time) for r in rows]]).astype(np.float64),
         outlets=np.concatenate([index.outlets, np.array([r.outlet for r in rows], dtype=object)]),
         vocab=vocab,
         idf=idf,
