@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khabar.ingest.fetch import BlockedAddress, Fetcher, FetchError, FetchOptions, check_address, decode_body
-from khabar.ingest.live import crawl_once, entry_urls, extract_article, poll_source
+from khabar.ingest.live import crawl_once, extract_article, list_entries, poll_source
 from khabar.ingest.urls import canonical_url
 from khabar.models import Source
 from khabar.testing import serve_loopback
@@ -215,7 +215,7 @@ def test_a_feed_that_makes_feedparser_raise_is_a_malformed_feed():
     source = Source(url="http://example.com/feed", name="example", kind="feed")
     body = "<rss><channel><title>&#xD800;</title><item><link>http://example.com/a/1</link></item></channel></rss>"
     with pytest.raises(FetchError, match="malformed feed"):
-        entry_urls(source, body, source.url)
+        list_entries(source, body, source.url)
 
 
 def test_a_page_the_extractor_raises_on_is_that_pages_error_and_the_round_goes_on(site, fetcher, store, monkeypatch):
@@ -324,7 +324,7 @@ def test_fuzz_any_page_is_an_article_or_a_fetch_error(html):
 def test_fuzz_any_listing_gives_canonical_article_urls_or_a_fetch_error(body, kind):
     source = Source(url="http://example.com/feed", name="example", kind=kind)
     try:
-        urls = entry_urls(source, body, "http://example.com/section/")
+        urls = list(list_entries(source, body, "http://example.com/section/"))
     except FetchError:
         return
     assert all(canonical_url(u) == u for u in urls) and len(urls) == len(set(urls))

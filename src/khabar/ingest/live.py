@@ -30,7 +30,7 @@ from .clean import article_from_page, clean_page
 from .fetch import Fetcher, FetchError
 from .urls import InvalidURL, canonical_url
 
-__all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "entry_urls"]
+__all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "list_entries"]
 
 POLL_INTERVAL = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=12)
@@ -49,11 +49,6 @@ class PollReport:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-
-
-def entry_urls(source: Source, body: str, base_url: str) -> list[str]:
-    """Article URLs listed by a feed, a section page or a sitemap."""
-    return list(list_entries(source, body, base_url))
 
 
 def list_entries(source: Source, body: str, base_url: str) -> dict[str, datetime | None]:
