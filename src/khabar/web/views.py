@@ -114,9 +114,9 @@ def top_stories(store, window_days: float, limit: int, min_stories: int = 0) -> 
     three one-article stories and the front page hid the week's big ones. The window used is
     returned, and the page names it."""
     stories = store.top_stories(window_days=window_days, limit=limit)
-    for wider in WIDER_WINDOWS:
-        if len(stories) >= min(min_stories, limit) or wider <= window_days:
-            continue
+    for wider in (w for w in WIDER_WINDOWS if w > window_days):
+        if len(stories) >= min(min_stories, limit):
+            break
         window_days, stories = wider, store.top_stories(window_days=wider, limit=limit)
     return {"window_days": window_days, "stories": stories}
 
