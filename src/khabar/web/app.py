@@ -60,6 +60,7 @@ FRONT_PAGE_MIN_STORIES = 10  # fewer in the last 24 hours: the front page widens
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
 TEMPLATES.env.filters["count"] = arabic_count
 TEMPLATES.env.filters["window"] = arabic_window
+TEMPLATES.env.filters["bare"] = search.bare_word
 TEMPLATES.env.filters["other_outlets"] = views.other_outlets
 # An outlet's crawl status as the pages say it (the API keeps the codes).
 CRAWL_STATUS = {"ok": "تعمل", "failing": "متعثرة", "no live source": "لا مصدر متابَع"}

@@ -14,7 +14,7 @@ from ..text import analyze, normalize_arabic, stem_token, tokenize
 from ..text.surface import query_words, surface_forms, surface_share
 from .views import article_card, copy_ref
 
-__all__ = ["search_page", "query_terms", "rank_by_surface", "matched_words"]
+__all__ = ["search_page", "query_terms", "rank_by_surface", "matched_words", "bare_word"]
 
 
 def search_page(store, q: str, outlet, since, until, limit: int, offset: int, copies, newest_first: bool = False) -> dict:
@@ -94,6 +94,15 @@ def rank_by_surface(store, words: list[set[str]], hits: list[SearchHit]) -> list
     return [SearchHit(h.id, score) for score, _, h in boosted]
 
 
+WORD_EDGES = "،,.:؛!؟?«»\"()"  # punctuation a display word may carry that is not part of it
+
+
+def bare_word(word: str) -> str:
+    """A display word without the punctuation around it: what ``matched_words`` returns and
+    what the page compares a title's words with when it marks them."""
+    return word.strip(WORD_EDGES)
+
+
 def matched_words(text: str, terms: list[str], typed: list[set[str]] | None = None) -> list[str]:
     """Display words of ``text`` whose stem is a query term (what a page highlights). With the
     query's words as ``typed`` (``query_words``): where the text holds one of them as typed,
@@ -106,7 +115,7 @@ def matched_words(text: str, terms: list[str], typed: list[set[str]] | None = No
         for t in tokenize(norm):  # letters and digits only: «كورونا» is كورونا
             stem = stem_token(t)
             if stem in wanted:
-                found.append((word.strip("،,.:؛!؟?«»\"()"), stem, any(w & surface_forms(t) for w in typed)))
+                found.append((bare_word(word), stem, any(w & surface_forms(t) for w in typed)))
                 break
     typed_stems = {stem for _, stem, as_typed in found if as_typed}
     out = [word for word, stem, as_typed in found if as_typed or stem not in typed_stems]
