@@ -183,6 +183,9 @@ def test_outlets_health_and_search_filters(client):
     assert client.get("/api/search", params={"q": "السيول", "since": "not-a-date"}).status_code == 422
     page = client.get("/search", params={"q": "السيول", "since": "2026-03-04", "until": "bad"})
     assert page.status_code == 200 and "<mark>" in page.text
+    # A title word inside punctuation is marked whole, punctuation and all ("«الواحة" and "الصحة:").
+    assert "<mark>«الواحة</mark>" in client.get("/search", params={"q": "الواحة غيانا"}).text
+    assert "<mark>الصحة:</mark>" in client.get("/search", params={"q": "الصحة"}).text
     assert client.get("/api/search", params={"q": "السيول", "limit": 1, "offset": 1}).json()["offset"] == 1
     newest = client.get("/api/search", params={"q": "السيول", "sort": "newest"}).json()
     times = [x["time"] for x in newest["results"]]
