@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import re
+import socket
 import threading
 import time
 from pathlib import Path
@@ -121,6 +122,28 @@ def test_default_fetcher_refuses_loopback(site):
         f.fetch(url(site, "/feed.xml"))
     f.close()
     assert site.hits == {}
+
+
+def test_dns_rebinding_is_refused_where_the_socket_opens(site, monkeypatch):
+    """A name that resolves to a public address when checked and to loopback when connected
+    (a hostile DNS server with a zero TTL) never reaches the loopback server."""
+    port = int(site.host.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    answers = []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "rebind.test":
+            return real(host, *args, **kwargs)
+        answers.append(host)
+        ip = "93.184.216.34" if len(answers) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    f = Fetcher(FetchOptions(per_host_delay=0.0, respect_robots=False, retries=0))
+    with pytest.raises(BlockedAddress, match="127.0.0.1"):
+        f.fetch(f"http://rebind.test:{port}/feed.xml")
+    f.close()
+    assert len(answers) == 2 and site.hits == {}  # checked twice, connected never
 
 
 def test_redirect_to_private_address_is_blocked(site, fetcher):

@@ -7,11 +7,15 @@ nothing), Retry-After and exponential backoff on 429 and 5xx.
 Defence: timeouts, a maximum body size (streamed, cut at the limit), a redirect
 limit with loop detection, and an SSRF guard that resolves every host (on every
 redirect hop too) and refuses loopback, private, link-local, multicast and
-reserved addresses unless the caller allows private addresses explicitly.
+reserved addresses unless the caller allows private addresses explicitly. The
+guard runs again where the socket is opened, on the addresses it connects to, so
+a DNS answer that changes between the check and the connection (rebinding) is
+refused too.
 """
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import logging
 import re
@@ -24,11 +28,12 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
+import httpcore
 import httpx
 
 from .. import __version__
 
-__all__ = ["FetchOptions", "FetchResult", "FetchError", "BlockedAddress", "Fetcher", "decode_body", "check_address"]
+__all__ = ["FetchOptions", "FetchResult", "FetchError", "BlockedAddress", "Fetcher", "decode_body", "check_address", "public_addresses"]
 
 log = logging.getLogger("khabar.fetch")
 
@@ -91,18 +96,70 @@ def check_address(url: str, allow_private: bool, allow_loopback: bool = False) -
         raise FetchError(f"unsupported URL: {url}")
     if allow_private:
         return
+    public_addresses(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allow_loopback)
+
+
+def public_addresses(host: str, port: int, allow_loopback: bool = False) -> list[str]:
+    """The addresses ``host`` resolves to, in resolver order; BlockedAddress if any of them is
+    not public (loopback, private, link-local, multicast, reserved, unspecified, or an IPv4
+    address of those kinds mapped into IPv6), save loopback when ``allow_loopback``."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                                   type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve {parts.hostname}: {exc.strerror}") from None
+        raise FetchError(f"cannot resolve {host}: {exc.strerror}") from None
+    addresses = []
     for info in infos:
         ip = ipaddress.ip_address(info[4][0].split("%")[0])
-        if allow_loopback and ip.is_loopback:
-            continue
-        if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+        if not (allow_loopback and ip.is_loopback) and (
+                ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
                 or ip.is_unspecified or (ip.version == 6 and ip.ipv4_mapped and not ip.ipv4_mapped.is_global)):
-            raise BlockedAddress(f"blocked non-public address {ip} for {parts.hostname}")
+            raise BlockedAddress(f"blocked non-public address {ip} for {host}")
+        addresses.append(info[4][0])
+    return list(dict.fromkeys(addresses))
+
+
+# (allow_private, allow_loopback) of the request being sent: the connection step reads it.
+_POLICY: contextvars.ContextVar[tuple[bool, bool]] = contextvars.ContextVar("khabar_fetch_policy",
+                                                                           default=(False, False))
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Opens sockets only to addresses the SSRF guard accepts, and to exactly those it checked.
+
+    Why: ``check_address`` resolves a host before the request, but the connection would resolve
+    it again, and a hostile DNS server answering with a zero TTL can give the check a public
+    address and the connection 127.0.0.1 (DNS rebinding). Here the host is resolved once, every
+    address is checked, and the socket connects to a checked address. TLS still verifies the
+    certificate against the host name (httpcore passes it to ``start_tls`` apart).
+    """
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        allow_private, allow_loopback = _POLICY.get()
+        if allow_private:
+            return super().connect_tcp(host, port, timeout, local_address, socket_options)
+        error: Exception | None = None
+        for address in public_addresses(host, port, allow_loopback):
+            try:  # each address in turn, as the resolver ordered them (socket.create_connection's way)
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error or httpcore.ConnectError(f"no address for {host}")
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx's own transport with its connection pool on ``_GuardedBackend``. httpx offers no
+    parameter for the network backend; the pool it builds is replaced by one with httpx's
+    default limits (the rebinding test fails should httpx stop sending through ``_pool``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=_GuardedBackend(),
+        )
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_\-]+)""", re.I)
@@ -143,7 +200,7 @@ class Fetcher:
             timeout=self.options.timeout,
             follow_redirects=False,  # redirects are followed here, each hop checked by the SSRF guard
             headers={"User-Agent": self.options.user_agent, "Accept-Encoding": "gzip, deflate"},
-            transport=transport,
+            transport=transport if transport is not None else _GuardedTransport(),
         )
         self._lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
@@ -226,7 +283,7 @@ class Fetcher:
             with self._sem(host):
                 self._wait_turn(host)
                 try:
-                    result = self._stream(url, headers)
+                    result = self._stream(url, headers, allow_private)
                 except httpx.TimeoutException:
                     result = None  # retried like a 5xx
                 except httpx.HTTPError as exc:
@@ -250,7 +307,14 @@ class Fetcher:
             wait *= 2
         raise FetchError("unreachable")  # pragma: no cover
 
-    def _stream(self, url: str, headers: dict) -> FetchResult:
+    def _stream(self, url: str, headers: dict, allow_private: bool) -> FetchResult:
+        policy = _POLICY.set((allow_private, self.options.allow_loopback))
+        try:
+            return self._read(url, headers)
+        finally:
+            _POLICY.reset(policy)
+
+    def _read(self, url: str, headers: dict) -> FetchResult:
         with self.client.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.options.max_bytes:
