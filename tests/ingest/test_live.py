@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import re
 import socket
+import ssl
 import threading
 import time
 from pathlib import Path
@@ -144,6 +145,31 @@ def test_dns_rebinding_is_refused_where_the_socket_opens(site, monkeypatch):
         f.fetch(f"http://rebind.test:{port}/feed.xml")
     f.close()
     assert len(answers) == 2 and site.hits == {}  # checked twice, connected never
+
+
+@pytest.mark.parametrize("cert_name, ok", [("localhost", True), ("other.test", False)])
+def test_tls_checks_the_host_name_over_the_checked_address(cert_name, ok, tmp_path, monkeypatch):
+    """The socket opens to the address the guard checked (127.0.0.1), yet TLS verifies the
+    certificate against the URL's host name, not that address."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))  # httpx trusts it (trust_env)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert(cert_name).configure_cert(server_ctx)
+    server, host = serve_loopback(lambda handler: (200, {"Content-Type": "text/plain"}, b"ok"))
+    server.socket = server_ctx.wrap_socket(server.socket, server_side=True)
+    port = host.rsplit(":", 1)[1]
+    f = Fetcher(FetchOptions(per_host_delay=0.0, respect_robots=False, retries=0, allow_loopback=True))
+    try:
+        if ok:
+            assert f.fetch(f"https://localhost:{port}/").content == b"ok"
+        else:
+            with pytest.raises(FetchError, match="connection failed"):
+                f.fetch(f"https://localhost:{port}/")
+    finally:
+        f.close()
+        server.shutdown()
 
 
 def test_redirect_to_private_address_is_blocked(site, fetcher):
