@@ -234,6 +234,21 @@ def test_eval_related_lists_the_biggest_losses_with_whole_query_urls(tmp_path):
     assert row.split() == ["0.000", "1.000", "1.000", q]
 
 
+def test_eval_related_rule_cost_measures_lists_that_may_hold_copies_of_one_another(tmp_path, demo_path):
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    urls = [json.loads(line)["url"] for line in demo_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    qrels = tmp_path / "qrels.jsonl"  # every demo article a query; one judged item each is enough here
+    qrels.write_text("\n".join(json.dumps({"q": u, "d": urls[0], "g": 3, "dup": False}) for u in urls), encoding="utf-8")
+    peer = tmp_path / "peer.trec"
+    peer.write_text(f"{urls[1]} Q0 {urls[0]} 1 0.9 lucene\n", encoding="utf-8")
+    args = ("--db", db, "eval", "related", "--qrels", str(qrels), "--peer", str(peer), "--no-dense")
+    report = json.loads(run(*args, "--rule-cost", "--json").stdout)
+    assert report["near_dup_lists"] == 0 and report["copies_allowed"]["near_dup_lists"] > 0
+    assert "copies_allowed" not in json.loads(run(*args, "--json").stdout)
+    assert "with copies of one another allowed" in run(*args, "--rule-cost").stdout
+
+
 def test_serve_with_an_unknown_time_zone_is_a_clear_error(tmp_path):
     r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "serve", "--port", "8795"], env={"KHABAR_TZ": "Mars/Olympus"})
     assert r.exit_code == 1 and "unknown time zone 'Mars/Olympus'" in r.output, r.output

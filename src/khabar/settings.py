@@ -40,6 +40,9 @@ class RelatedSettings:
     min_share_of_best: float = 0.15  # below this share of the best listed item, the list stops
     read_also_min_share: float = 0.5  # a fallback read-also pick scores at least this share of the best item (dev + demo)
     near_dup_in_list: float = 0.8  # two list items this similar (TF-IDF cosine) are wordings of one item
+    # No two list items are copies of one another. False only to measure what the rule costs
+    # against judgments that credit every copy (``khabar eval related --rule-cost``).
+    one_copy_per_list: bool = True
 
 
 @dataclass(frozen=True)

@@ -140,3 +140,22 @@ def test_sharing_only_everyday_news_words_does_not_list_an_article(demo_store, s
     assert not off_topic & floored
     assert {demo_store.get_article(i).url for i in without - floored} <= {
         demo_store.get_article(i).url for i in off_topic}
+
+
+def test_copies_of_one_another_are_listed_once_unless_measuring_what_that_costs(demo_store, settings):
+    """The wire story's four copies stand as one item in any list; only the diagnostic setting
+    (``khabar eval related --rule-cost``) lets a list hold several, as the peer's lists do."""
+    from dataclasses import replace
+
+    build_indexes(demo_store, settings)
+    ruled = load_engine(demo_store, settings, use_dense=False).ranker
+    free = Ranker(ruled.index, replace(settings.related, one_copy_per_list=False), ruled.copy_group, ruled.story_of)
+    lists_with_copies = 0
+    for row in demo_store.iter_index_rows():
+        for ranker, rule in ((ruled, True), (free, False)):
+            groups = [ranker.group_of(s.id) for s in ranker.related(row.id, row.title_terms, row.body_terms, 10).similar]
+            if rule:
+                assert len(groups) == len(set(groups))
+            else:
+                lists_with_copies += len(groups) > len(set(groups))
+    assert lists_with_copies > 0

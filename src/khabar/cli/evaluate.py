@@ -23,6 +23,8 @@ def eval_related_cmd(
     peer: Optional[Path] = typer.Option(None, "--peer", help="The Lucene peer's TREC run [default: peer-dev.trec beside the qrels]"),
     k: int = typer.Option(10, "--k", min=1, max=100),
     no_dense: bool = typer.Option(False, "--no-dense"),
+    rule_cost: bool = typer.Option(False, "--rule-cost", help="Also measure Khabar's lists with copies of one another "
+                                   "allowed, as the peer's are: what that rule costs (those lists break it)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """nDCG@10, P@10, copies@10, judged@10 for Khabar and the Lucene peer, side by side."""
@@ -31,7 +33,7 @@ def eval_related_cmd(
     from ..eval.report import evaluate_related
 
     with nullcontext() if run else open_store() as store:  # a given run needs no database
-        report = evaluate_related(store, state.settings, qrels, run, peer, k, use_dense=not no_dense)
+        report = evaluate_related(store, state.settings, qrels, run, peer, k, use_dense=not no_dense, rule_cost=rule_cost)
     if as_json:
         print_json(report)
         return
@@ -44,6 +46,11 @@ def _print_related_report(report: dict) -> None:
         peer = report.get("peer")
         table.add_row(m, f"{report['khabar'][m]:.4f}", f"{peer[m]:.4f}" if peer else "—")
     out.print(table)
+    free = report.get("copies_allowed")
+    if free:
+        out.print(f"khabar with copies of one another allowed in a list (as the peer's list is; such lists: "
+                  f"{free['near_dup_lists']}): nDCG@10 {free['ndcg@10']:.4f}  P@10 {free['p@10']:.4f}"
+                  f"  copies@10 {free['copies@10']:.4f}  judged@10 {free['judged@10']:.4f}")
     out.print(f"queries: {report['khabar']['queries']}  dense vectors used: {report.get('dense', False)}"
               f"  lists with two copies of one another: {report.get('near_dup_lists', 'n/a')}")
     iv = report.get("interval")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..ingest.urls import article_id_for_url
@@ -35,7 +36,11 @@ def compute_run(store: Store, settings: Settings, queries: list[str], k: int, us
     return {"run": run, "read_also": picks, "near_dup_lists": near_dup_lists, "dense": engine.ranker.vectors is not None}
 
 
-def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None, k: int = 10, use_dense: bool = True) -> dict:
+def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None, k: int = 10, use_dense: bool = True,
+                     rule_cost: bool = False) -> dict:
+    """Khabar's figures beside the peer's. ``rule_cost`` also measures Khabar's lists without the
+    rule that no two items are copies of one another: the peer's list is not held to it, and the
+    judgments credit each copy of a same-event article in full, so this is the rule's cost."""
     qrels = load_qrels(qrels_path)
     report: dict = {}
     if run_path:
@@ -46,6 +51,12 @@ def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None,
         report["near_dup_lists"] = computed["near_dup_lists"]
         report["dense"] = computed["dense"]
         report["read_also"] = read_also_metrics(qrels, computed["read_also"])
+        if rule_cost:
+            free = replace(settings, related=replace(settings.related, one_copy_per_list=False))
+            free_run = compute_run(store, free, list(qrels), k, use_dense)
+            metrics = related_metrics(qrels, free_run["run"], k)
+            report["copies_allowed"] = {m: v for m, v in metrics.items() if m != "per_query"}
+            report["copies_allowed"]["near_dup_lists"] = free_run["near_dup_lists"]
     mine = related_metrics(qrels, run, k)
     if peer_path is None:
         default = Path(qrels_path).parent / "peer-dev.trec"

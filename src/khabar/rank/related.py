@@ -210,7 +210,7 @@ class Ranker:
         while remaining and len(chosen) < k:
             best, best_val = None, -1e9
             for c in remaining:
-                if self.group_of(pool[c].id) in groups:
+                if s.one_copy_per_list and self.group_of(pool[c].id) in groups:
                     continue
                 redundancy = float(sim[c, chosen].max()) if chosen else 0.0
                 if redundancy >= s.near_dup_in_list:
