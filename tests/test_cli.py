@@ -246,7 +246,13 @@ def test_eval_related_rule_cost_measures_lists_that_may_hold_copies_of_one_anoth
     report = json.loads(run(*args, "--rule-cost", "--json").stdout)
     assert report["near_dup_lists"] == 0 and report["copies_allowed"]["near_dup_lists"] > 0
     assert "copies_allowed" not in json.loads(run(*args, "--json").stdout)
-    assert "with copies of one another allowed" in run(*args, "--rule-cost").stdout
+    text = run(*args, "--rule-cost").stdout
+    assert "with copies of one another allowed" in text and "too shallow to refill" in text
+    deep = tmp_path / "deep.trec"  # 39 deep: the peer's run can be held to the rules and refilled
+    deep.write_text("".join(f"{urls[1]} Q0 {u} {i} {1 - i / 100:.2f} lucene\n" for i, u in enumerate(urls[2:], 1)),
+                    encoding="utf-8")
+    report = json.loads(run(*args[:-3], "--peer", str(deep), "--no-dense", "--rule-cost", "--json").stdout)
+    assert report["peer_held_to_rules"]["depth"] == len(urls) - 2 and "ndcg@10" in report["peer_held_to_rules"]
 
 
 def test_serve_with_an_unknown_time_zone_is_a_clear_error(tmp_path):

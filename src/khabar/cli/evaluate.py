@@ -51,6 +51,14 @@ def _print_related_report(report: dict) -> None:
         out.print(f"khabar with copies of one another allowed in a list (as the peer's list is; such lists: "
                   f"{free['near_dup_lists']}): nDCG@10 {free['ndcg@10']:.4f}  P@10 {free['p@10']:.4f}"
                   f"  copies@10 {free['copies@10']:.4f}  judged@10 {free['judged@10']:.4f}")
+    held = report.get("peer_held_to_rules")
+    if held and "ndcg@10" in held:
+        out.print(f"peer held to khabar's list rules (copies of the article dropped, one copy per list, refilled from "
+                  f"its first {held['depth']}): nDCG@10 {held['ndcg@10']:.4f}  P@10 {held['p@10']:.4f}"
+                  f"  copies@10 {held['copies@10']:.4f}  judged@10 {held['judged@10']:.4f}")
+    elif held:
+        out.print(f"peer held to khabar's list rules: its run is {held['depth']} deep, too shallow to refill what the "
+                  f"rules take out (run.py QUERIES 40 OUT, then --peer OUT)")
     out.print(f"queries: {report['khabar']['queries']}  dense vectors used: {report.get('dense', False)}"
               f"  lists with two copies of one another: {report.get('near_dup_lists', 'n/a')}")
     iv = report.get("interval")

@@ -10,7 +10,7 @@ from ..settings import Settings
 from ..store import Store
 from .metrics import BOOTSTRAP_LEVEL, bootstrap_f1, bootstrap_mean, load_qrels, load_run, pair_metrics, read_also_metrics, related_metrics
 
-__all__ = ["evaluate_related", "evaluate_pairs", "evaluate_story_links", "compute_run"]
+__all__ = ["evaluate_related", "evaluate_pairs", "evaluate_story_links", "compute_run", "hold_to_list_rules"]
 
 
 def compute_run(store: Store, settings: Settings, queries: list[str], k: int, use_dense: bool) -> dict:
@@ -40,7 +40,9 @@ def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None,
                      rule_cost: bool = False) -> dict:
     """Khabar's figures beside the peer's. ``rule_cost`` also measures Khabar's lists without the
     rule that no two items are copies of one another: the peer's list is not held to it, and the
-    judgments credit each copy of a same-event article in full, so this is the rule's cost."""
+    judgments credit each copy of a same-event article in full, so this is the rule's cost. And
+    the other way round, the peer's run held to Khabar's rules, when it is deep enough to refill
+    (``run.py QUERIES 40 OUT``, then ``--peer OUT``)."""
     qrels = load_qrels(qrels_path)
     report: dict = {}
     if run_path:
@@ -61,7 +63,14 @@ def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None,
     if peer_path is None:
         default = Path(qrels_path).parent / "peer-dev.trec"
         peer_path = default if default.exists() else None
-    peer = related_metrics(qrels, load_run(peer_path), k) if peer_path else None
+    peer_run = load_run(peer_path) if peer_path else None
+    peer = related_metrics(qrels, peer_run, k) if peer_run is not None else None
+    if rule_cost and peer_run is not None and store is not None:
+        depth = max((len(docs) for docs in peer_run.values()), default=0)
+        report["peer_held_to_rules"] = {"depth": depth}
+        if depth > k:  # a 10-deep run cannot refill what the rules take out: it would be understated
+            held = related_metrics(qrels, hold_to_list_rules(store, peer_run, k), k)
+            report["peer_held_to_rules"].update({m: v for m, v in held.items() if m != "per_query"})
     report["khabar"] = {m: v for m, v in mine.items() if m != "per_query"}
     report["peer"] = {m: v for m, v in peer.items() if m != "per_query"} if peer else None
     queries = list(qrels)
@@ -82,6 +91,32 @@ def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None,
             "so nDCG here is a lower bound and uncertain."
         )
     return report
+
+
+def hold_to_list_rules(store: Store, run: dict[str, list[str]], k: int) -> dict[str, list[str]]:
+    """Another system's run under Khabar's list rules, by Khabar's copy groups: copies of the
+    query article dropped, one item per group of copies of one another, refilled from deeper in
+    the run. A document the store does not hold is a group of its own."""
+    from ..dedupe.groups import CopyGroups
+
+    groups = CopyGroups.from_links(store.copy_links())
+    group_of: dict[str, object] = {}
+
+    def group(url: str):
+        if url not in group_of:
+            aid = article_id_for_url(store, url)
+            group_of[url] = groups.group_of(aid) if aid is not None else url
+        return group_of[url]
+
+    held = {}
+    for q, docs in run.items():
+        seen = {group(q)}
+        held[q] = []
+        for d in docs:
+            if group(d) not in seen and len(held[q]) < k:
+                seen.add(group(d))
+                held[q].append(d)
+    return held
 
 
 def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> dict:
