@@ -322,6 +322,31 @@ def test_atom_feeds_of_the_front_page_and_of_a_story(client):
     assert client.get("/stories/999999/feed.atom").status_code == 404
 
 
+def test_atom_feed_of_a_search_follows_it_newest_first_each_text_once(client):
+    import feedparser
+
+    page = client.get("/search", params={"q": "السيول", "outlet": "alofoq"}).text
+    assert 'href="/feeds/search.atom?q=%D8%A7%D9%84%D8%B3%D9%8A%D9%88%D9%84&outlet=alofoq"' in page  # discovery + link
+    feed = feedparser.parse(client.get("/feeds/search.atom", params={"q": "السيول"}).content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.title == "خبر: بحث «السيول»" and feed.feed.language == "ar"
+    newest = client.get("/api/search", params={"q": "السيول", "sort": "newest", "limit": 30}).json()["results"]
+    assert [e.link for e in feed.entries] == [f"http://testserver/articles/{r['id']}" for r in newest]
+    times = [e.updated_parsed for e in feed.entries]
+    assert len(times) > 3 and times == sorted(times, reverse=True)
+    wire = feedparser.parse(client.get("/feeds/search.atom", params={"q": "محطة تحلية"}).content)
+    copies = [e for e in wire.entries if "نشرته أيضاً" in e.summary]
+    assert len(copies) == 1  # the wire story once, its copies' outlets named
+    outlet = feedparser.parse(client.get("/feeds/search.atom", params={"q": "السيول", "outlet": "alofoq"}).content)
+    assert outlet.entries and all("alofoq.example" in e.links[-1].href for e in outlet.entries)
+    assert outlet.feed.title.startswith("خبر: بحث «السيول» في ")
+    body = client.get("/feeds/search.atom", params={"q": "عنوان"}).text
+    assert "<script>" not in body and "&lt;script&gt;" in body  # the evil title, as text
+    for bad in ({"q": "  "}, {}, {"q": "س" * 501}):
+        r = client.get("/feeds/search.atom", params=bad)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/json")
+
+
 def test_atom_links_use_the_public_url_when_set(tmp_path, demo_path):
     from khabar.store import SQLiteStore
 

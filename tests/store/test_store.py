@@ -34,6 +34,21 @@ def test_search_uses_stems_and_survives_fts_syntax(store):
     assert store.stats()["articles"] == 1
 
 
+def test_search_ranks_an_article_without_a_time_by_its_text_and_lists_it_last_by_time(store):
+    """A bulk record with no date has no time: it gets no recency boost, not a missing score (a
+    500 on SQLite, score 0 on PostgreSQL before), and comes after the dated ones, newest first."""
+    from khabar.text import analyze
+
+    undated = Article(url="https://x.test/u", outlet="a", title="الأسرى الأسرى", body=["عن الأسرى والأسرى."])
+    dated = [_art(1, day=1), _art(2, day=2)]
+    store.add_articles([(a, analyze_article(a)) for a in (undated, *dated)])
+    hits, total = store.search(analyze("الاسرى"))
+    assert total == 3 and all(h.score is not None and h.score > 0 for h in hits)
+    assert hits[0].id == store.article_id(undated.url)  # it says "الأسرى" most, so it ranks first
+    newest, _ = store.search(analyze("الاسرى"), newest_first=True)
+    assert [h.id for h in newest] == [store.article_id(u) for u in ("https://x.test/2", "https://x.test/1", undated.url)]
+
+
 def test_migrations_are_recorded_and_reopen_is_safe(tmp_path):
     path = tmp_path / "k.db"
     s = SQLiteStore(path)

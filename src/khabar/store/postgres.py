@@ -277,11 +277,13 @@ class PostgresStore(Store):
         )
         total = self._one(f"SELECT count(*) {base}", (*terms, *args))[0]
         newest = self._one("SELECT max(time) FROM articles")[0]
-        # ts_rank with a recency component: up to +50% for today's news, fading over weeks (as in SQLite).
+        # ts_rank with a recency component: up to +50% for today's news, fading over weeks; none for an
+        # article without a time (as in SQLite, which also lists those last when newest come first).
         rows = self._all(
             f"SELECT a.id, ts_rank(%s::float4[], n.tsv, {tsquery})"
-            " * (1.0 + 0.5 / (1.0 + greatest(0.0, extract(epoch FROM (%s::timestamptz - a.time::timestamptz))"
-            f" / 86400.0) / 7.0)) AS s {base} ORDER BY {'a.time DESC, a.id DESC' if newest_first else 's DESC, a.id'}"
+            " * coalesce(1.0 + 0.5 / (1.0 + greatest(0.0, extract(epoch FROM (%s::timestamptz - a.time::timestamptz))"
+            f" / 86400.0) / 7.0), 1.0) AS s {base}"
+            f" ORDER BY {'a.time DESC NULLS LAST, a.id DESC' if newest_first else 's DESC, a.id'}"
             " LIMIT %s OFFSET %s",
             (_RANK_WEIGHTS, *terms, newest, *terms, *args, int(limit), int(offset)),
         )

@@ -287,9 +287,11 @@ class SQLiteStore(Store):
         )
         total = self._db.execute(f"SELECT count(*) {base}", (query, *args)).fetchone()[0]
         newest = self._db.execute("SELECT max(time) FROM articles").fetchone()[0]
-        # BM25 with a recency component: up to +50% for today's news, fading over weeks.
+        # BM25 with a recency component: up to +50% for today's news, fading over weeks; none for
+        # an article without a time (a bulk record with no date), which keeps its BM25 score.
         rows = self._db.execute(
-            f"SELECT a.id, -bm25(fts, 3.0, 1.0) * (1.0 + 0.5 / (1.0 + max(0.0, julianday(?) - julianday(a.time)) / 7.0)) AS s"
+            "SELECT a.id, -bm25(fts, 3.0, 1.0)"
+            " * coalesce(1.0 + 0.5 / (1.0 + max(0.0, julianday(?) - julianday(a.time)) / 7.0), 1.0) AS s"
             f" {base} ORDER BY {'a.time DESC, a.id DESC' if newest_first else 's DESC'} LIMIT ? OFFSET ?",
             (newest, query, *args, int(limit), int(offset)),
         )

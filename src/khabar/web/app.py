@@ -56,6 +56,7 @@ def _base(request: Request, public_url: str) -> str:
 
 
 OUTLET_PAGE = 50  # articles an outlet's page lists at a time
+SEARCH_FEED_ITEMS = 30  # newest matches a search's Atom feed holds
 FRONT_PAGE_MIN_STORIES = 10  # fewer in the last 24 hours: the front page widens its window (views.top_stories)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
 TEMPLATES.env.filters["count"] = arabic_count
@@ -272,6 +273,16 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(status_code=404, detail=f"no story {story_id}")
         names = outlet_names()
         return atom(feeds.story_feed(data, _base(request, settings.public_url), lambda key: names.get(key, key)))
+
+    @app.get("/feeds/search.atom")
+    def search_feed(request: Request, q: str = Query(..., min_length=1, max_length=500), outlet: Optional[str] = None):
+        if not q.strip():
+            raise HTTPException(status_code=422, detail="q is blank")
+        data = search.search_page(store, q, outlet or None, None, None, SEARCH_FEED_ITEMS, 0, copies=engine().ranker,
+                                  newest_first=True)
+        names = outlet_names()
+        return atom(feeds.search_feed(data, _base(request, settings.public_url), lambda key: names.get(key, key),
+                                      outlet or None))
 
     @app.get("/search", response_class=HTMLResponse)
     def search_html(request: Request, q: str = Query("", max_length=500), outlet: Optional[str] = None,

@@ -1,8 +1,10 @@
-"""Atom feeds out: the front page's top stories, and one story's articles ("follow this story").
+"""Atom feeds out: the front page's top stories, one story's articles ("follow this story"), and
+a search's newest matches ("follow this search").
 
 Why: Khabar reads feeds, and a reader of an aggregator expects to subscribe to what it makes
 of them, a developing story above all (Google News offered a feed per story). The feeds are
-built from the same data as the pages (``views.top_stories``, ``views.story_page``).
+built from the same data as the pages (``views.top_stories``, ``views.story_page``,
+``search.search_page``).
 
 Written with the standard library's ElementTree, which escapes every text and attribute.
 The feed libraries were tried first: feedgen 1.0 drops ``rel`` and ``type`` from entry links
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -22,7 +25,7 @@ from .local_time import as_utc
 from .plural import arabic_count, arabic_window
 from .views import other_outlets
 
-__all__ = ["story_feed", "top_stories_feed"]
+__all__ = ["search_feed", "story_feed", "top_stories_feed"]
 
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)
@@ -47,13 +50,32 @@ def top_stories_feed(data: dict, base_url: str) -> bytes:
 
 
 def story_feed(story: dict, base_url: str, outlet_name: Callable[[str], str]) -> bytes:
-    """``views.story_page`` as Atom: its articles newest first, each linking Khabar's page
-    (alternate) and the outlet's own (related), its copies' outlets named in the summary as
-    on the pages (``views.other_outlets``)."""
+    """``views.story_page`` as Atom: its articles newest first (``_article_entries``)."""
     page = f"{base_url}/stories/{story['id']}"
     articles = sorted(story["articles"], key=lambda a: a.get("time") or "", reverse=True)
     feed = _feed(f"{page}/feed.atom", page, story["label"] or f"story {story['id']}",
                  max((_time(a.get("time")) for a in articles), default=_EPOCH))
+    _article_entries(feed, articles, base_url, outlet_name)
+    return _bytes(feed)
+
+
+def search_feed(result: dict, base_url: str, outlet_name: Callable[[str], str], outlet: str | None = None) -> bytes:
+    """``search.search_page`` (newest first) as Atom: follow a search as one follows a story,
+    the page's results in the page's order, each text once with its copies' outlets named."""
+    query = {"q": result["q"], **({"outlet": outlet} if outlet else {})}
+    title = f"خبر: بحث «{result['q']}»" + (f" في {outlet_name(outlet)}" if outlet else "")
+    articles = result["results"]
+    feed = _feed(f"{base_url}/feeds/search.atom?{urlencode(query)}",
+                 f"{base_url}/search?{urlencode({**query, 'sort': 'newest'})}", title,
+                 max((_time(a.get("time")) for a in articles), default=_EPOCH))
+    _article_entries(feed, articles, base_url, outlet_name)
+    return _bytes(feed)
+
+
+def _article_entries(feed: ET.Element, articles: list[dict], base_url: str, outlet_name: Callable[[str], str]) -> None:
+    """An entry per article card (``views.article_card`` and its copies): Khabar's page as the
+    alternate link and the outlet's own as related, its copies' outlets named in the summary as
+    on the pages (``views.other_outlets``)."""
     for art in articles:
         own = outlet_name(art["outlet"])
         summary = art.get("lead") or ""
@@ -63,7 +85,6 @@ def story_feed(story: dict, base_url: str, outlet_name: Callable[[str], str]) ->
         entry = _entry(feed, f"{base_url}/articles/{art['id']}", art["title"] or art["url"], art.get("time"),
                        art.get("time"), summary, author=own)
         _sub(entry, "link", href=art["url"], rel="related", type="text/html")
-    return _bytes(feed)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -88,6 +109,8 @@ def _feed(self_url: str, home_url: str, title: str, updated: datetime) -> ET.Ele
     _sub(feed, "link", href=self_url, rel="self", type="application/atom+xml")
     _sub(feed, "link", href=home_url, rel="alternate", type="text/html")
     _sub(feed, "generator", "Khabar")
+    # RFC 4287 wants an author on the feed when an entry has none (the top stories' entries).
+    _sub(_sub(feed, "author"), "name", "خبر")
     return feed
 
 
