@@ -255,6 +255,18 @@ def test_eval_related_rule_cost_measures_lists_that_may_hold_copies_of_one_anoth
     assert report["peer_held_to_rules"]["depth"] == len(urls) - 2 and "ndcg@10" in report["peer_held_to_rules"]
 
 
+def test_an_article_without_a_date_is_shown_searched_and_related(tmp_path, demo_path):
+    db = str(tmp_path / "k.db")
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text(json.dumps({"url": "https://x.test/u", "source": "x", "title": "محطة تحلية بلا تاريخ",
+                                   "content": "خبر عن محطة تحلية المياه في الواحة، بلا تاريخ نشر."}, ensure_ascii=False),
+                       encoding="utf-8")
+    assert run("--db", db, "import", str(demo_path), str(undated)).exit_code == 0
+    for args in (("show", "https://x.test/u"), ("related", "https://x.test/u"), ("search", "تحلية بلا تاريخ")):
+        r = run("--db", db, *args)
+        assert r.exit_code == 0 and "no date" in r.stdout and "None" not in r.stdout, (args, r.output)
+
+
 def test_serve_with_an_unknown_time_zone_is_a_clear_error(tmp_path):
     r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "serve", "--port", "8795"], env={"KHABAR_TZ": "Mars/Olympus"})
     assert r.exit_code == 1 and "unknown time zone 'Mars/Olympus'" in r.output, r.output

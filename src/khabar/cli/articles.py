@@ -130,7 +130,7 @@ def show_cmd(url: str = typer.Argument(...), as_json: bool = typer.Option(False,
         if as_json:
             print_json(article_json(article))
             return
-        out.print(Text.assemble((article.title, "bold"), f"\n{article.outlet} · {article.time or ''}\n{article.url}\n"))
+        out.print(Text.assemble((article.title, "bold"), f"\n{article.outlet} · {article.time or 'no date'}\n{article.url}\n"))
         for p in article.body:
             out.print(("## " if p in article.subheadings else "") + p)
         if article.source_attribution:
@@ -238,7 +238,7 @@ def search_cmd(
     out.print(f"{data['total']} matching article{'' if data['total'] == 1 else 's'}, copies of one text shown once; "
               f"results {first}–{offset + len(data['results'])}:")
     for n, r in enumerate(data["results"], start=first):
-        out.print(f"{n:2}. {r['title']}  ({name(r['outlet'])}, {r['time']})  {r['url']}")
+        out.print(f"{n:2}. {r['title']}  ({name(r['outlet'])}, {r['time'] or 'no date'})  {r['url']}")
         if r["also_reported_by"]:
             out.print("    also reported by: " + "، ".join(dict.fromkeys(name(c["outlet"]) for c in r["also_reported_by"])))
     if data["has_more"]:

@@ -59,7 +59,7 @@ def demo_cmd(
             out.print(f"\nstory {longest['id']}: {longest['label']}  ({longest['article_count']} articles, "
                       f"{longest['outlet_count']} outlets, over {days(longest):.1f} days)")
             for a in longest["articles"]:
-                out.print(f"  {a['time'][:10]}  {a['title']} [{a['outlet']}]")
+                out.print(f"  {(a['time'] or 'no date')[:10]}  {a['title']} [{a['outlet']}]")
         # A running story: the one whose page links the most related stories (its developments).
         running = max(pages, key=lambda p: (len(p["related_stories"]), p["article_count"]), default=None)
         if running and running["related_stories"]:

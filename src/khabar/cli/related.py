@@ -70,7 +70,7 @@ def related_cmd(
         if page is not None:
             out.print(Text.assemble((art["title"] or "—", "bold"), f"  (not stored: {page}, {art['body_paragraphs']} paragraphs)"))
         else:
-            out.print(Text.assemble((art["title"], "bold"), f"  ({name(art['outlet'])}, {art['time']})"))
+            out.print(Text.assemble((art["title"], "bold"), f"  ({name(art['outlet'])}, {art['time'] or 'no date'})"))
         if data["also_reported_by"]:
             names = "، ".join(sorted({name(c["outlet"]) for c in data["also_reported_by"]}))
             out.print(f"also reported by: {names}")
@@ -78,10 +78,10 @@ def related_cmd(
                 out.print(f"   = {name(c['outlet'])}: {c['title']}  {c['url']}")
         if data["read_also"]:
             ra = data["read_also"]
-            out.print(f"\nإقرأ أيضاً (read also): {ra['title']}  ({name(ra['outlet'])}, {ra['time']})  {ra['url']}")
+            out.print(f"\nإقرأ أيضاً (read also): {ra['title']}  ({name(ra['outlet'])}, {ra['time'] or 'no date'})  {ra['url']}")
         out.print("\nمقالات مشابهة (similar):")
         for n, s in enumerate(data["similar"], start=1):
-            out.print(f"{n:2}. {s['title']}  ({name(s['outlet'])}, {s['time']})  {s['url']}")
+            out.print(f"{n:2}. {s['title']}  ({name(s['outlet'])}, {s['time'] or 'no date'})  {s['url']}")
         if not data["similar"]:
             out.print("  — none related closely enough")
 
