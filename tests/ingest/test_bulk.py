@@ -1,5 +1,6 @@
 import json
 import zipfile
+from datetime import datetime
 
 import pytest
 
@@ -48,6 +49,23 @@ def test_bad_records_are_counted_with_reasons(store, tmp_path):
     assert report.skipped["missing url"] == 1
     assert report.skipped["not an http(s) url"] == 1
     assert report.skipped["oversized body"] == 1
+
+
+def test_an_odd_source_or_time_still_imports(store, tmp_path):
+    lines = [{"url": "https://x.test/odd", "title": "عنوان", "content": "نص الخبر.", "source": {"id": 7},
+              "published": 1438423200},  # Unix seconds: 2015-08-01 10:00 UTC
+             {"url": "https://x.test/ms", "title": "عنوان آخر", "content": "نص آخر.", "source": 12,
+              "published": 1438423200000},  # milliseconds, as JavaScript writes them
+             {"url": "https://x.test/zero", "title": "عنوان ثالث", "content": "نص ثالث.", "published": 0}]
+    f = tmp_path / "odd.jsonl"
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines), encoding="utf-8")
+    report = import_paths(store, [f])
+    assert report.new == 3 and not report.skipped
+    odd = store.get_article(store.article_id("https://x.test/odd"))
+    assert odd.outlet == "x.test" and odd.published == datetime(2015, 8, 1, 10, 0)  # the host names the outlet
+    ms = store.get_article(store.article_id("https://x.test/ms"))
+    assert ms.outlet == "12" and ms.published == datetime(2015, 8, 1, 10, 0)
+    assert store.get_article(store.article_id("https://x.test/zero")).published is None  # 1970 is no time
 
 
 def test_jsonl_records_may_hold_unicode_line_separators(store, tmp_path):

@@ -219,9 +219,18 @@ def _check_text(value, what: str) -> str:
     return value
 
 
+EPOCH_RANGE = (datetime(1990, 1, 1, tzinfo=timezone.utc).timestamp(), datetime(2100, 1, 1, tzinfo=timezone.utc).timestamp())
+
+
 def parse_time(value, naive_zone: tzinfo | None = None) -> datetime | None:
-    """ISO 8601, 'YYYY-MM-DD hh:mm:ss' or RFC 2822 as naive UTC; a time without a zone is read
-    in ``naive_zone`` (default UTC); None if absent or unparsable."""
+    """ISO 8601, 'YYYY-MM-DD hh:mm:ss', RFC 2822 or a Unix time (seconds, or milliseconds as
+    JavaScript writes them) as naive UTC; a time without a zone is read in ``naive_zone``
+    (default UTC); None if absent or unparsable."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > EPOCH_RANGE[1] else value  # milliseconds since the epoch
+        if not EPOCH_RANGE[0] <= seconds < EPOCH_RANGE[1]:
+            return None  # 0, a year, a stray count: not a time
+        return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
     if not value or not isinstance(value, str):
         return None
     value = value.strip()
@@ -258,7 +267,9 @@ def record_to_article(record, options: ImportOptions) -> tuple[Article, Analysis
     if len(content) > options.max_body_chars:
         raise BadRecord("oversized body")
     title = " ".join(_check_text(record.get("title"), "title").split())
-    outlet = _check_text(record.get("source") or record.get("outlet"), "source").strip()
+    source = record.get("source") or record.get("outlet")
+    # An outlet is a name (or an id): an object or a list there is no name, so the host names it.
+    outlet = _check_text(source, "source").strip() if isinstance(source, (str, int)) else ""
     if not outlet:
         outlet = (urlsplit(url).hostname or "unknown").removeprefix("www.")
     author = " ".join(_check_text(record.get("author"), "author").split()) or None
