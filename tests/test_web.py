@@ -347,6 +347,31 @@ def test_atom_feed_of_a_search_follows_it_newest_first_each_text_once(client):
         assert r.status_code == 422 and r.headers["content-type"].startswith("application/json")
 
 
+def test_an_article_without_a_headline_shows_the_start_of_its_text(tmp_path, demo_path):
+    from khabar.store import SQLiteStore
+
+    db = str(tmp_path / "untitled.db")
+    f = tmp_path / "untitled.jsonl"
+    text = "أعلنت بلدية الواحة اليوم افتتاح حديقة عامة جديدة على الواجهة البحرية تضم ممرات للمشي وملاعب للأطفال ومساحات خضراء."
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (
+        {"url": "https://untitled.test/1", "title": "", "content": text, "source": "untitled"},
+        {"url": "https://untitled.test/2", "title": " ", "content": "", "source": "untitled"})), encoding="utf-8")
+    s = SQLiteStore(db)
+    import_paths(s, [demo_path, f])
+    ids = [s.article_id(f"https://untitled.test/{n}") for n in (1, 2)]
+    s.close()
+    start = "أعلنت بلدية الواحة اليوم افتتاح حديقة عامة جديدة على الواجهة البحرية تضم ممرات…"
+    with TestClient(create_app(Settings(db=db))) as c:
+        outlet = c.get("/outlets/untitled").text
+        assert f'<a href="/articles/{ids[0]}">{start}</a>' in outlet
+        assert f'<a href="/articles/{ids[1]}">بلا عنوان</a>' in outlet
+        assert f"<h1>{start}</h1>" in c.get(f"/articles/{ids[0]}").text
+        assert start in c.get("/search", params={"q": "حديقة عامة"}).text
+        assert c.get(f"/api/articles/{ids[0]}").json()["title"] == ""  # the data keeps what was stored
+        story = dict(SQLiteStore(db).story_members())[ids[1]]
+        assert f'<a href="/articles/{ids[1]}">بلا عنوان</a>' in c.get(f"/stories/{story}").text
+
+
 def test_atom_links_use_the_public_url_when_set(tmp_path, demo_path):
     from khabar.store import SQLiteStore
 

@@ -62,6 +62,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates")) 
 TEMPLATES.env.filters["count"] = arabic_count
 TEMPLATES.env.filters["window"] = arabic_window
 TEMPLATES.env.filters["bare"] = search.bare_word
+TEMPLATES.env.filters["headline"] = views.headline
 TEMPLATES.env.filters["other_outlets"] = views.other_outlets
 # An outlet's crawl status as the pages say it (the API keeps the codes).
 CRAWL_STATUS = {"ok": "تعمل", "failing": "متعثرة", "no live source": "لا مصدر متابَع"}

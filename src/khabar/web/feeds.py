@@ -23,7 +23,7 @@ from typing import Callable
 
 from .local_time import as_utc
 from .plural import arabic_count, arabic_window
-from .views import other_outlets
+from .views import headline, other_outlets
 
 __all__ = ["search_feed", "story_feed", "top_stories_feed"]
 
@@ -82,7 +82,7 @@ def _article_entries(feed: ET.Element, articles: list[dict], base_url: str, outl
         others = [outlet_name(c["outlet"]) for c in other_outlets(art.get("also_reported_by", []), art["outlet"])]
         if others:
             summary += f"\n\nنشرته أيضاً: {'، '.join(others)}"
-        entry = _entry(feed, f"{base_url}/articles/{art['id']}", art["title"] or art["url"], art.get("time"),
+        entry = _entry(feed, f"{base_url}/articles/{art['id']}", headline(art), art.get("time"),
                        art.get("time"), summary, author=own)
         _sub(entry, "link", href=art["url"], rel="related", type="text/html")
 
