@@ -66,6 +66,11 @@ class Site:
         if path == "/a/undated.html":
             html = self.article("حديقة جديدة تفتح أبوابها للزوار", "حديقة جديدة تفتح أبوابها")
             return 200, {"Content-Type": "text/html; charset=utf-8"}, re.sub(rb"<meta property=.article:published_time[^>]*>", b"", html)
+        if path in ("/home.html", "/plain.html"):  # a site's home page, naming its feed or not
+            link = '<link rel="alternate" type="application/rss+xml" title="أخبار" href="/feed.xml">' if path == "/home.html" else ""
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, (
+                f'<!doctype html><html lang="ar"><head><title>الموقع</title>{link}</head>'
+                f'<body><a href="/a/1.html">خبر</a></body></html>').encode()
         if path == "/busy":
             if self.hits[path] == 1:
                 return 429, {"Retry-After": "1"}, b""
@@ -170,6 +175,22 @@ def test_tls_checks_the_host_name_over_the_checked_address(cert_name, ok, tmp_pa
     finally:
         f.close()
         server.shutdown()
+
+
+def test_a_home_page_followed_as_a_feed_hands_over_to_the_feed_it_names(site, fetcher, store, settings):
+    store.add_source(Source(url=url(site, "/home.html"), name="موقع الاختبار", kind="feed"))
+    store.add_source(Source(url=url(site, "/plain.html"), name="بلا خلاصة", kind="feed"))
+    reports = crawl_once(store, settings, fetcher)
+    assert reports[0].new == 3 and reports[0].source == f"{url(site, '/home.html')} → {url(site, '/feed.xml')}"
+    sources = {s.url: s for s in store.list_sources()}
+    feed, home, plain = sources[url(site, "/feed.xml")], sources[url(site, "/home.html")], sources[url(site, "/plain.html")]
+    assert feed.enabled and feed.kind == "feed" and feed.name == "موقع الاختبار" and feed.last_success
+    assert not home.enabled and home.last_error.endswith(url(site, "/feed.xml"))
+    assert plain.enabled and plain.last_error.startswith("malformed feed")  # names no feed: an error, as before
+    # From then on the feed itself is polled (conditionally), the home page no more.
+    before = dict(site.hits)
+    crawl_once(store, settings, fetcher)
+    assert site.hits["/home.html"] == before["/home.html"] and site.hits["/feed.xml"] == before["/feed.xml"] + 1
 
 
 def test_redirect_to_private_address_is_blocked(site, fetcher):

@@ -2,6 +2,8 @@
 
 ``poll_source`` is the recipe for one source:
 1. fetch the feed/section page conditionally (a 304 ends the round: nothing new);
+   a "feed" that is a web page naming its feed (a site's home page) hands over to that
+   feed, followed as a source of its own from then on (``follow_named_feed``);
 2. list entry URLs (feedparser for feeds, same-site links for section pages,
    ``<loc>`` for sitemaps);
 3. for each URL not stored and not tombstoned: fetch (conditional), extract with
@@ -13,6 +15,7 @@ every due source, then updates copies, stories and indexes once.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import threading
 from dataclasses import dataclass, field
@@ -30,7 +33,8 @@ from .clean import article_from_page, clean_page
 from .fetch import Fetcher, FetchError
 from .urls import InvalidURL, canonical_url
 
-__all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "list_entries"]
+__all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "list_entries",
+           "named_feeds", "follow_named_feed"]
 
 POLL_INTERVAL = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=12)
@@ -89,6 +93,30 @@ def list_entries(source: Source, body: str, base_url: str) -> dict[str, datetime
     return listed
 
 
+_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
+_ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+
+
+def named_feeds(body: str, base_url: str) -> list[str]:
+    """The feeds a web page names for itself (``<link rel="alternate" type="application/rss+xml"
+    href="…">``, as feed readers discover them), in page order; none when the body is a feed."""
+    head = body[:200_000]
+    if not re.search(r"<html[\s>]", head[:5_000], re.I):
+        return []  # a feed, or neither: list_entries says which
+    found = []
+    for tag in _LINK_TAG.findall(head):
+        attrs = {m.group(1).lower(): html_lib.unescape(next(g for g in m.groups()[1:] if g is not None))
+                 for m in _ATTRIBUTE.finditer(tag)}
+        if ("alternate" in attrs.get("rel", "").lower().split() and attrs.get("href")
+                and attrs.get("type", "").split(";")[0].strip().lower() in FEED_TYPES):
+            try:
+                found.append(canonical_url(urljoin(base_url, attrs["href"])))
+            except InvalidURL:
+                continue
+    return list(dict.fromkeys(found))
+
+
 def _entry_time(entry) -> datetime | None:
     """A feed item's publication time (else its update time) as naive UTC; feedparser has
     already read RSS and Atom dates into UTC struct_time."""
@@ -145,14 +173,19 @@ def _outlet_key(source: Source) -> str:
     return (urlsplit(source.url).hostname or source.name).removeprefix("www.")
 
 
-def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.Event | None = None) -> PollReport:
+def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.Event | None = None,
+                discover: bool = True) -> PollReport:
     report = PollReport(source=source.url)
     try:
         listing = fetcher.fetch(source.url, source.etag, source.last_modified, allow_private=source.allow_private)
         if listing.not_modified:
             report.not_modified = True
         else:
-            entries = list_entries(source, listing.text(), listing.url)
+            text = listing.text()
+            feeds = named_feeds(text, listing.url) if source.kind == "feed" and discover else []
+            if feeds:
+                return follow_named_feed(store, fetcher, source, feeds[0], stop)
+            entries = list_entries(source, text, listing.url)
             report.seen = len(entries)
             for url, listed_time in entries.items():
                 if stop is not None and stop.is_set():
@@ -173,6 +206,24 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
         backoff = min(POLL_INTERVAL * (2 ** min(source.consecutive_failures, 10)), MAX_BACKOFF)
         source.next_poll = (_now() + backoff).isoformat()
     store.update_source(source)
+    return report
+
+
+def follow_named_feed(store: Store, fetcher: Fetcher, page: Source, feed_url: str,
+                      stop: threading.Event | None = None) -> PollReport:
+    """A feed source that turned out to be a web page naming its feed (someone followed a site's
+    home page): the feed becomes a source of its own, polled now and from then on, and the page
+    is set aside, disabled, its note saying which feed took over. Nothing is guessed: the page
+    itself names the feed, and the feed is polled with the page's settings."""
+    feed = store.add_source(Source(url=feed_url, name=feed_url if page.name == page.url else page.name,
+                                   kind="feed", allow_private=page.allow_private))
+    page.enabled = False
+    page.last_success = _now().isoformat()
+    page.last_error = f"a web page, not a feed: following the feed it names, {feed_url}"
+    page.consecutive_failures = 0
+    store.update_source(page)
+    report = poll_source(store, fetcher, feed, stop, discover=False)  # that feed is one, or an error
+    report.source = f"{page.url} → {feed_url}"
     return report
 
 
