@@ -267,6 +267,48 @@ def test_an_article_without_a_date_is_shown_searched_and_related(tmp_path, demo_
         assert r.exit_code == 0 and "no date" in r.stdout and "None" not in r.stdout, (args, r.output)
 
 
+def test_related_fetches_a_live_page_that_is_not_stored_when_asked(tmp_path, demo_path):
+    from khabar.testing import serve_loopback
+
+    wire = next(json.loads(line) for line in demo_path.read_text(encoding="utf-8").splitlines()
+                if '"https://wahanews.example/news/5001"' in line)  # a republished copy of the demo's wire story
+    paragraphs = "".join(f"<p>{p}</p>" for p in wire["content"].split("\n") if p.strip())
+    page = ('<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>محطة تحلية جديدة في الواحة</title>'
+            '<meta property="article:published_time" content="2026-03-03T12:00:00+03:00"></head><body><article>'
+            f'<h1>محطة تحلية جديدة في الواحة</h1>{paragraphs}</article></body></html>')
+    hits = []
+
+    def respond(handler):
+        hits.append(handler.path)
+        if handler.path == "/news/1.html":
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
+        return 404, {"Content-Type": "text/plain"}, b"no"
+
+    server, host = serve_loopback(respond)
+    db = str(tmp_path / "k.db")
+    try:
+        assert run("--db", db, "import", str(demo_path)).exit_code == 0
+        live = f"http://{host}/news/1.html"
+        r = run("--db", db, "related", live, "--fetch", "--allow-private", "--json")
+        assert r.exit_code == 0, r.output
+        data = json.loads(r.stdout)
+        assert data["article"]["fetched"] == live and data["article"]["title"] == "محطة تحلية جديدة في الواحة"
+        copies = {c["url"] for c in data["also_reported_by"]}  # the wire story it copies, shown as such
+        assert "https://wahanews.example/news/5001" in copies and not copies & {s["url"] for s in data["similar"]}
+        assert "not stored: fetched " + live in run("--db", db, "related", live, "--fetch", "--allow-private").stdout
+        blocked = run("--db", db, "related", live, "--fetch")  # the SSRF guard stands without --allow-private
+        assert blocked.exit_code == 1 and "blocked non-public address" in blocked.output
+        missing = run("--db", db, "related", f"http://{host}/news/2.html", "--fetch", "--allow-private")
+        assert missing.exit_code == 1 and "HTTP 404" in missing.output
+        assert run("--db", db, "related", f"http://{host}/news/2.html").exit_code != 0  # no --fetch: not stored
+        before = len(hits)
+        stored = run("--db", db, "related", "https://wahanews.example/news/5001", "--fetch", "--json")
+        assert stored.exit_code == 0 and len(hits) == before  # a stored article is never fetched
+        assert run("--db", db, "stats", "--json").stdout.count('"articles": 40')  # nothing was stored
+    finally:
+        server.shutdown()
+
+
 def test_serve_with_an_unknown_time_zone_is_a_clear_error(tmp_path):
     r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "serve", "--port", "8795"], env={"KHABAR_TZ": "Mars/Olympus"})
     assert r.exit_code == 1 and "unknown time zone 'Mars/Olympus'" in r.output, r.output

@@ -25,9 +25,12 @@ def related_cmd(
     no_dense: bool = typer.Option(False, "--no-dense", help="Ignore stored embeddings (lexical only)"),
     page: Optional[Path] = typer.Option(None, "--page", help="A text that is not stored: a scraped page or plain text (cleaned first); - reads stdin"),
     title: str = typer.Option("", "--title", help="With --page: its headline"),
+    fetch: bool = typer.Option(False, "--fetch", help="A URL that is not stored: fetch its page once (robots.txt and "
+                               "the SSRF guard apply), extract it as a crawl does, and rank it without storing it"),
+    allow_private: bool = typer.Option(False, "--allow-private", help="With --fetch: a page on a private or local address"),
 ) -> None:
     """Read-also pick, similar articles and copies ("also reported by") for an article, or for
-    a text that is not stored (--page)."""
+    a text that is not stored (--page, or a live page with --fetch)."""
     from ..ingest.urls import article_id_for_url
     from ..pipeline import load_engine
     from ..web.views import outlet_names, related_json
@@ -59,6 +62,8 @@ def related_cmd(
         elif not url:
             print_error("give an article URL, --queries FILE or --page FILE")
             raise typer.Exit(2)
+        elif fetch and article_id_for_url(store, url) is None:
+            data = _related_to_fetched(store, engine, url, k, not no_dense, allow_private)
         else:
             data = related_json(store, engine.related(require_article(store, url), k))
         if as_json or fmt == "json":
@@ -67,8 +72,9 @@ def related_cmd(
         art = data["article"]
         names_of = outlet_names(store)
         name = lambda key: names_of.get(key) or key  # noqa: E731
-        if page is not None:
-            out.print(Text.assemble((art["title"] or "—", "bold"), f"  (not stored: {page}, {art['body_paragraphs']} paragraphs)"))
+        if page is not None or "fetched" in art:
+            where = f"fetched {art['fetched']}" if "fetched" in art else page
+            out.print(Text.assemble((art["title"] or "—", "bold"), f"  (not stored: {where}, {art['body_paragraphs']} paragraphs)"))
         else:
             out.print(Text.assemble((art["title"], "bold"), f"  ({name(art['outlet'])}, {art['time'] or 'no date'})"))
         if data["also_reported_by"]:
@@ -100,6 +106,30 @@ def _related_to_page(store, engine, path: Path, title: str, k: int, embed: bool)
         raise typer.Exit(1)
     result = engine.related_to_text(title.strip(), body, k, embed=embed)
     return related_json(store, result, text={"title": title.strip(), "body_paragraphs": len(body)})
+
+
+def _related_to_fetched(store, engine, url: str, k: int, embed: bool, allow_private: bool) -> dict:
+    """The related block of a live page that is not stored: fetched once with a crawl's
+    politeness and limits, extracted as a crawl extracts it (trafilatura, then the cleaner),
+    ranked as a text that is not stored, at its own time, and not stored."""
+    from urllib.parse import urlsplit
+
+    from ..ingest.fetch import Fetcher, FetchError, FetchOptions
+    from ..ingest.live import extract_article
+    from ..web.views import related_json
+
+    fetcher = Fetcher(FetchOptions(allow_private=allow_private, retries=1))
+    try:
+        page = fetcher.fetch(url)
+        article = extract_article(page.text(), page.url, urlsplit(page.url).hostname or "")
+    except FetchError as exc:
+        print_error(f"{url}: {exc.reason}")
+        raise typer.Exit(1) from None
+    finally:
+        fetcher.close()
+    result = engine.related_to_text(article.title, article.body, k, embed=embed, when=article.time)
+    return related_json(store, result, text={"title": article.title, "body_paragraphs": len(article.body),
+                                              "fetched": page.url, "time": article.time.isoformat() if article.time else None})
 
 
 def _read_lines(path: Path) -> list[str]:
