@@ -292,7 +292,7 @@ class SQLiteStore(Store):
         rows = self._db.execute(
             "SELECT a.id, -bm25(fts, 3.0, 1.0)"
             " * coalesce(1.0 + 0.5 / (1.0 + max(0.0, julianday(?) - julianday(a.time)) / 7.0), 1.0) AS s"
-            f" {base} ORDER BY {'a.time DESC, a.id DESC' if newest_first else 's DESC'} LIMIT ? OFFSET ?",
+            f" {base} ORDER BY {'a.time DESC, a.id DESC' if newest_first else 's DESC, a.id'} LIMIT ? OFFSET ?",
             (newest, query, *args, int(limit), int(offset)),
         )
         return [SearchHit(r[0], r[1]) for r in rows], total
