@@ -193,6 +193,38 @@ def test_a_home_page_followed_as_a_feed_hands_over_to_the_feed_it_names(site, fe
     assert site.hits["/home.html"] == before["/home.html"] and site.hits["/feed.xml"] == before["/feed.xml"] + 1
 
 
+def test_a_response_trickled_byte_by_byte_is_cut_at_the_response_deadline():
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(1000):  # each byte well within the per-read timeout, the whole far beyond
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except OSError:
+                pass  # the client hung up: what the test wants
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    f = Fetcher(FetchOptions(per_host_delay=0.0, respect_robots=False, retries=0, allow_loopback=True,
+                             timeout=5.0, max_seconds=1.0))
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="too slow"):
+            f.fetch(f"http://127.0.0.1:{server.server_port}/slow")
+        assert time.monotonic() - started < 4.0  # not the 50 s the server would take
+    finally:
+        f.close()
+        server.shutdown()
+
+
 def test_redirect_to_private_address_is_blocked(site, fetcher):
     with pytest.raises(BlockedAddress):
         fetcher.fetch(url(site, "/to-private"))

@@ -42,7 +42,10 @@ USER_AGENT = f"Khabar/{__version__} (+https://github.com/khabar-news/khabar; Ara
 
 @dataclass(frozen=True)
 class FetchOptions:
-    timeout: float = 15.0
+    timeout: float = 15.0  # per network operation (connect, each read)
+    # ... and for a whole response: a server that trickles a byte now and then never trips the
+    # per-read timeout, and would hold the crawl (one source's round) for as long as it liked.
+    max_seconds: float = 60.0
     max_bytes: int = 5_000_000
     max_redirects: int = 5
     per_host_delay: float = 1.0  # seconds between requests to one host
@@ -315,6 +318,7 @@ class Fetcher:
             _POLICY.reset(policy)
 
     def _read(self, url: str, headers: dict) -> FetchResult:
+        deadline = time.monotonic() + self.options.max_seconds
         with self.client.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.options.max_bytes:
@@ -324,6 +328,8 @@ class Fetcher:
                 size += len(chunk)
                 if size > self.options.max_bytes:
                     raise FetchError(f"body too large (> {self.options.max_bytes} bytes)")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"too slow (over {self.options.max_seconds:g} s for one response)")
                 chunks.append(chunk)
             return FetchResult(url=str(response.url), status=response.status_code, content=b"".join(chunks),
                                headers={k.lower(): v for k, v in response.headers.items()})
