@@ -225,6 +225,44 @@ def test_a_response_trickled_byte_by_byte_is_cut_at_the_response_deadline():
         server.shutdown()
 
 
+def test_sources_are_polled_side_by_side(store, settings):
+    """Two sites whose feeds each answer only once the other has been asked too: polled one
+    after another, the first would wait out the barrier and fail; side by side both answer."""
+    barrier = threading.Barrier(2, timeout=5)
+
+    def site(n):
+        def respond(handler):
+            if handler.path == "/feed.xml":
+                try:
+                    barrier.wait()
+                except threading.BrokenBarrierError:
+                    return 503, {"Content-Type": "text/plain"}, b"alone"
+                item = f"<item><title>t</title><link>http://{hosts[n]}/a/{n}.html</link></item>"
+                return 200, {"Content-Type": "application/rss+xml"}, f'<rss version="2.0"><channel><title>s</title>{item}</channel></rss>'.encode()
+            if handler.path == f"/a/{n}.html":
+                html = (FIX / "article.html").read_text(encoding="utf-8")
+                return 200, {"Content-Type": "text/html; charset=utf-8"}, html.replace("TITLE", f"خبر الموقع {n}").replace("BODY", f"مشروع رقم {n}").encode()
+            return 404, {"Content-Type": "text/plain"}, b""
+        return respond
+
+    hosts: dict[int, str] = {}
+    servers = []
+    for n in (1, 2):
+        server, hosts[n] = serve_loopback(site(n))
+        servers.append(server)
+    fetcher = Fetcher(FetchOptions(per_host_delay=0.0, retries=0, allow_loopback=True))
+    try:
+        for n in (1, 2):
+            store.add_source(Source(url=f"http://{hosts[n]}/feed.xml", name=f"site {n}", kind="feed"))
+        reports = crawl_once(store, settings, fetcher)
+        assert [r.new for r in reports] == [1, 1], [r.errors for r in reports]
+        assert [r.source for r in reports] == [f"http://{hosts[n]}/feed.xml" for n in (1, 2)]  # in the sources' order
+    finally:
+        fetcher.close()
+        for server in servers:
+            server.shutdown()
+
+
 def test_redirect_to_private_address_is_blocked(site, fetcher):
     with pytest.raises(BlockedAddress):
         fetcher.fetch(url(site, "/to-private"))

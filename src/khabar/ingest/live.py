@@ -18,6 +18,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
@@ -39,6 +40,7 @@ __all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_
 POLL_INTERVAL = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=12)
 MAX_ENTRIES = 200
+CRAWL_WORKERS = 4  # sources polled at once
 
 
 @dataclass
@@ -259,17 +261,26 @@ def _due(source: Source, now: datetime) -> bool:
 
 
 def crawl_once(store: Store, settings: Settings, fetcher: Fetcher, stop: threading.Event | None = None,
-               force: bool = True) -> list[PollReport]:
-    """Poll every enabled source (all of them with ``force``, else the due ones), then index once."""
+               force: bool = True, workers: int = CRAWL_WORKERS) -> list[PollReport]:
+    """Poll every enabled source (all of them with ``force``, else the due ones), then index once.
+
+    Sources are polled ``workers`` at a time, each its own pages one after another. The fetcher
+    keeps its per-host delay and concurrency across threads, so the feeds of one site still take
+    turns, while a slow or distant site no longer holds up every source after it (at a second
+    between requests to a host, 40 sources of 20 new pages took 40 × 20 s in turn).
+    """
     from ..pipeline import index_arrivals
 
     now = _now()
-    reports = []
-    for source in store.list_sources():
+    due = [s for s in store.list_sources() if s.enabled and (force or _due(s, now))]
+
+    def poll(source: Source) -> PollReport | None:
         if stop is not None and stop.is_set():
-            break
-        if source.enabled and (force or _due(source, now)):
-            reports.append(poll_source(store, fetcher, source, stop))
+            return None  # not started: it stays due
+        return poll_source(store, fetcher, source, stop)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="khabar-poll") as pool:
+        reports = [r for r in pool.map(poll, due) if r is not None]  # in the sources' order
     new_ids = [i for r in reports for i in r.new_ids]
     if new_ids:
         index_arrivals(store, settings, new_ids)  # only the arrivals (and their vectors): see build_indexes
