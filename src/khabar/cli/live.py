@@ -201,6 +201,7 @@ def crawl_cmd(
     once: bool = typer.Option(False, "--once", help="One round over all enabled sources, then exit"),
     delay: float = typer.Option(1.0, "--delay", help="Seconds between requests to one host"),
     embed: bool = typer.Option(False, "--embed", help="Give each round's arrivals e5 vectors before indexing them"),
+    workers: int = typer.Option(4, "--workers", min=1, max=32, help="Sources polled at once (each host still polled politely)"),
 ) -> None:
     """Poll sources: fetch new articles, clean, store, then copies, stories and indexes."""
     import logging
@@ -221,13 +222,13 @@ def crawl_cmd(
     fetcher = Fetcher(FetchOptions(per_host_delay=delay))
     try:
         if once:
-            for r in crawl_once(store, settings, fetcher, stop):
+            for r in crawl_once(store, settings, fetcher, stop, workers=workers):
                 log.info("%s: %d new of %d%s%s", r.source, r.new, r.seen, " (not modified)" if r.not_modified else "",
                          f", {len(r.errors)} errors" if r.errors else "")
                 for e in r.errors[:20]:
                     log.info("  error: %s", e)
         else:
-            crawl_forever(store, settings, fetcher, stop, log=log.info)
+            crawl_forever(store, settings, fetcher, stop, log=log.info, workers=workers)
     finally:
         fetcher.close()
         store.close()

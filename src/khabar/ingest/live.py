@@ -288,7 +288,7 @@ def crawl_once(store: Store, settings: Settings, fetcher: Fetcher, stop: threadi
 
 
 def crawl_forever(store: Store, settings: Settings, fetcher: Fetcher, stop: threading.Event, log=print,
-                  pause: float = 30.0) -> None:
+                  pause: float = 30.0, workers: int = CRAWL_WORKERS) -> None:
     """The scheduler: poll due sources until ``stop`` is set (SIGTERM), sleeping between rounds.
 
     A round that fails as a whole (the database away, indexing or embedding failing) is logged
@@ -303,7 +303,7 @@ def crawl_forever(store: Store, settings: Settings, fetcher: Fetcher, stop: thre
             if failures:
                 # What the failed round stored is not indexed yet, and may not be due again.
                 build_indexes(store, settings)
-            for r in crawl_once(store, settings, fetcher, stop, force=False):
+            for r in crawl_once(store, settings, fetcher, stop, force=False, workers=workers):
                 log(f"{r.source}: {r.new} new of {r.seen}" + (" (not modified)" if r.not_modified else "")
                     + (f", {len(r.errors)} errors" if r.errors else ""))
             failures = 0
