@@ -66,6 +66,24 @@ class Site:
         if path == "/a/undated.html":
             html = self.article("حديقة جديدة تفتح أبوابها للزوار", "حديقة جديدة تفتح أبوابها")
             return 200, {"Content-Type": "text/html; charset=utf-8"}, re.sub(rb"<meta property=.article:published_time[^>]*>", b"", html)
+        if path == "/sitemap_index.xml":  # a site's sitemap index: news, this month, and the archive
+            children = [("/sitemap-2020.xml", "2020-01-31"), ("/sitemap-news.xml.gz", "2026-03-05T10:00:00Z"),
+                        ("/sitemap-undated.xml", None), ("/sitemap-march.xml", "2026-03-01")]
+            body = "".join(f"<sitemap><loc>http://{self.host}{loc}</loc>" + (f"<lastmod>{mod}</lastmod>" if mod else "")
+                           + "</sitemap>" for loc, mod in children)
+            return 200, {"Content-Type": "application/xml", "ETag": etag}, (
+                f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</sitemapindex>').encode()
+        if path == "/sitemap-news.xml.gz":  # gzipped as a file, dated as Google News sitemaps date
+            import gzip
+
+            body = (f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+                    f'<url><loc>http://{self.host}/a/undated.html</loc><news:news><news:publication_date>2026-03-04T07:30:00+03:00'
+                    f'</news:publication_date></news:news></url><url><loc>http://{self.host}/a/1.html</loc></url></urlset>')
+            return 200, {"Content-Type": "application/octet-stream"}, gzip.compress(body.encode())
+        if path in ("/sitemap-march.xml", "/sitemap-2020.xml", "/sitemap-undated.xml"):
+            page = {"/sitemap-march.xml": "/a/2.html", "/sitemap-2020.xml": "/a/3.html"}.get(path, "/a/cp1256.html")
+            return 200, {"Content-Type": "application/xml"}, (
+                f'<urlset><url><loc>http://{self.host}{page}</loc></url></urlset>').encode()
         if path in ("/home.html", "/plain.html"):  # a site's home page, naming its feed or not
             link = '<link rel="alternate" type="application/rss+xml" title="أخبار" href="/feed.xml">' if path == "/home.html" else ""
             return 200, {"Content-Type": "text/html; charset=utf-8"}, (
@@ -261,6 +279,34 @@ def test_sources_are_polled_side_by_side(store, settings):
         fetcher.close()
         for server in servers:
             server.shutdown()
+
+
+def test_a_sitemap_index_is_read_through_its_newest_sitemaps(site, fetcher, store):
+    from datetime import datetime
+
+    src = store.add_source(Source(url=url(site, "/sitemap_index.xml"), name="sitemaps", kind="sitemap"))
+    report = poll_source(store, fetcher, src)
+    assert report.new == 4 and report.seen == 4, report.errors  # news (gzipped), March, then 2020
+    assert "/sitemap-undated.xml" not in site.hits  # the fourth sitemap, undated: past the three newest
+    undated = store.get_article(store.article_id(url(site, "/a/undated.html")))
+    assert undated.published == datetime(2026, 3, 4, 4, 30)  # its news:publication_date, in UTC
+    # The index is read whole every round (its sitemaps change under an unchanged index).
+    poll_source(store, fetcher, src)
+    assert "/sitemap_index.xml" not in site.conditional and site.hits["/sitemap_index.xml"] == 2
+
+
+def test_a_gzipped_listing_is_unpacked_within_the_size_limit():
+    import gzip
+
+    from khabar.ingest.fetch import FetchResult
+    from khabar.ingest.live import listing_text
+
+    packed = gzip.compress("<urlset><url><loc>http://x.test/أ</loc></url></urlset>".encode())
+    assert "http://x.test/أ" in listing_text(FetchResult("http://x.test/s.xml.gz", 200, packed), 10_000)
+    with pytest.raises(FetchError, match="too large"):  # a gzip bomb stops at the limit
+        listing_text(FetchResult("http://x.test/s.xml.gz", 200, gzip.compress(b"x" * 100_000)), 10_000)
+    with pytest.raises(FetchError, match="corrupt gzip"):
+        listing_text(FetchResult("http://x.test/s.xml.gz", 200, b"\x1f\x8bnot gzip at all"), 10_000)
 
 
 def test_redirect_to_private_address_is_blocked(site, fetcher):

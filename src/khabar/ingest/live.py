@@ -5,7 +5,7 @@
    a "feed" that is a web page naming its feed (a site's home page) hands over to that
    feed, followed as a source of its own from then on (``follow_named_feed``);
 2. list entry URLs (feedparser for feeds, same-site links for section pages,
-   ``<loc>`` for sitemaps);
+   ``<loc>`` for sitemaps; a sitemap index's newest sitemaps, gzipped or not);
 3. for each URL not stored and not tombstoned: fetch (conditional), extract with
    trafilatura, run the page cleaner, store;
 4. record health on the source: last success/error, consecutive failures, next poll.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -31,11 +32,11 @@ from ..settings import Settings
 from ..store import Store
 from .bulk import parse_time
 from .clean import article_from_page, clean_page
-from .fetch import Fetcher, FetchError
+from .fetch import Fetcher, FetchError, decode_body
 from .urls import InvalidURL, canonical_url
 
 __all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "list_entries",
-           "named_feeds", "follow_named_feed"]
+           "named_feeds", "follow_named_feed", "sitemap_children", "listing_text"]
 
 POLL_INTERVAL = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=12)
@@ -59,7 +60,8 @@ def _now() -> datetime:
 
 def list_entries(source: Source, body: str, base_url: str) -> dict[str, datetime | None]:
     """Article URLs listed by a feed, a section page or a sitemap, in listing order, each with
-    the publication time its listing gives (a feed item's date; None elsewhere)."""
+    the publication time its listing gives (a feed item's date, a news sitemap's
+    ``news:publication_date``; None elsewhere)."""
     listed: dict[str, datetime | None] = {}
     dates: dict[str, datetime | None] = {}
     if source.kind == "feed":
@@ -76,7 +78,7 @@ def list_entries(source: Source, body: str, base_url: str) -> dict[str, datetime
             raise FetchError(f"malformed feed: {type(parsed.bozo_exception).__name__}")
         dates = {e.get("link"): _entry_time(e) for e in parsed.entries if e.get("link")}
     elif source.kind == "sitemap":
-        urls = re.findall(r"<loc>\s*([^<\s]+)\s*</loc>", body)
+        urls, dates = _sitemap_urls(body)
     else:  # a section page: same-site links that look like articles (a path with depth)
         host = urlsplit(base_url).netloc
         urls = []
@@ -93,6 +95,42 @@ def list_entries(source: Source, body: str, base_url: str) -> dict[str, datetime
         if len(listed) >= MAX_ENTRIES:
             break
     return listed
+
+
+SITEMAP_CHILDREN = 3  # sitemaps of a sitemap index read each round: the most recently modified
+
+
+def _xml_field(block: str, tag: str) -> str | None:
+    m = re.search(rf"<{tag}\b[^>]*>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</{tag}>", block, re.S | re.I)
+    return html_lib.unescape(m.group(1).strip()) if m else None
+
+
+def _sitemap_urls(body: str) -> tuple[list[str], dict[str, datetime | None]]:
+    """A sitemap's page URLs in order, and the publication time of those a news sitemap dates."""
+    blocks = re.findall(r"<url\b[^>]*>(.*?)</url>", body, re.S | re.I)
+    if not blocks:  # a bare list of <loc>
+        return [html_lib.unescape(u) for u in re.findall(r"<loc>\s*([^<\s]+)\s*</loc>", body)], {}
+    urls, dates = [], {}
+    for block in blocks:
+        loc = _xml_field(block, "loc")
+        if loc:
+            urls.append(loc)
+            dates[loc] = parse_time(_xml_field(block, "news:publication_date"))
+    return urls, dates
+
+
+def sitemap_children(body: str) -> list[str]:
+    """The sitemaps a sitemap index lists, most recently modified first (listing order among
+    equals); none when the body lists pages. A site's /sitemap.xml is often such an index, its
+    news in one child and years of archive in the others."""
+    if not re.search(r"<sitemapindex\b", body[:5_000], re.I):
+        return []
+    children = []
+    for n, block in enumerate(re.findall(r"<sitemap\b[^>]*>(.*?)</sitemap>", body, re.S | re.I)):
+        loc = _xml_field(block, "loc")
+        if loc:
+            children.append((parse_time(_xml_field(block, "lastmod")) or datetime.min, -n, loc))
+    return [loc for *_, loc in sorted(children, reverse=True)]
 
 
 _LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
@@ -183,11 +221,17 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
         if listing.not_modified:
             report.not_modified = True
         else:
-            text = listing.text()
+            text = listing_text(listing, fetcher.options.max_bytes)
             feeds = named_feeds(text, listing.url) if source.kind == "feed" and discover else []
             if feeds:
                 return follow_named_feed(store, fetcher, source, feeds[0], stop)
-            entries = list_entries(source, text, listing.url)
+            children = sitemap_children(text) if source.kind == "sitemap" else []
+            if children:
+                entries = _index_entries(fetcher, source, children[:SITEMAP_CHILDREN])
+                listing.headers.pop("etag", None)  # an index can stay the same while its sitemaps change:
+                listing.headers.pop("last-modified", None)  # it is read whole each round
+            else:
+                entries = list_entries(source, text, listing.url)
             report.seen = len(entries)
             for url, listed_time in entries.items():
                 if stop is not None and stop.is_set():
@@ -209,6 +253,33 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
         source.next_poll = (_now() + backoff).isoformat()
     store.update_source(source)
     return report
+
+
+def _index_entries(fetcher: Fetcher, source: Source, sitemaps: list[str]) -> dict[str, datetime | None]:
+    """The pages of a sitemap index's newest sitemaps, newest sitemap first, up to ``MAX_ENTRIES``."""
+    entries: dict[str, datetime | None] = {}
+    for url in sitemaps:
+        child = fetcher.fetch(url, allow_private=source.allow_private)
+        for page, when in list_entries(source, listing_text(child, fetcher.options.max_bytes), child.url).items():
+            if len(entries) < MAX_ENTRIES:
+                entries.setdefault(page, when)
+    return entries
+
+
+def listing_text(result, max_bytes: int) -> str:
+    """A listing's text; a gzipped file (sitemap.xml.gz, served as is rather than with a
+    Content-Encoding) is unpacked first, up to ``max_bytes``."""
+    data = result.content
+    if data[:2] == b"\x1f\x8b":
+        unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            data = unpacker.decompress(data, max_bytes)
+        except zlib.error:
+            raise FetchError("corrupt gzip listing") from None
+        if unpacker.unconsumed_tail:
+            raise FetchError(f"listing too large unpacked (> {max_bytes} bytes)")
+        return decode_body(data, "")
+    return result.text()
 
 
 def follow_named_feed(store: Store, fetcher: Fetcher, page: Source, feed_url: str,
