@@ -309,6 +309,29 @@ def test_a_gzipped_listing_is_unpacked_within_the_size_limit():
         listing_text(FetchResult("http://x.test/s.xml.gz", 200, b"\x1f\x8bnot gzip at all"), 10_000)
 
 
+@pytest.mark.parametrize("rule, delay", [("Crawl-delay: 1", 1.0), ("Request-rate: 1/2", 2.0), ("Crawl-delay: 3600", 30.0)])
+def test_a_robots_txt_asking_for_more_time_between_requests_gets_it(rule, delay):
+    times = []
+
+    def respond(handler):
+        if handler.path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain"}, f"User-agent: *\n{rule}\n".encode()
+        times.append(time.monotonic())
+        return 200, {"Content-Type": "text/plain"}, b"ok"
+
+    server, host = serve_loopback(respond)
+    f = Fetcher(FetchOptions(per_host_delay=0.0, retries=0, allow_loopback=True))
+    try:
+        f.fetch(f"http://{host}/1")
+        assert f.host_delay(host) == delay  # ours is 0 here; a delay asked beyond 30 s is held at 30
+        if delay <= 1:
+            f.fetch(f"http://{host}/2")
+            assert times[1] - times[0] >= delay - 0.05
+    finally:
+        f.close()
+        server.shutdown()
+
+
 def test_redirect_to_private_address_is_blocked(site, fetcher):
     with pytest.raises(BlockedAddress):
         fetcher.fetch(url(site, "/to-private"))

@@ -37,6 +37,10 @@ __all__ = ["FetchOptions", "FetchResult", "FetchError", "BlockedAddress", "Fetch
 
 log = logging.getLogger("khabar.fetch")
 
+# A robots.txt may ask for more time between requests than ours; beyond this it would hold a
+# source's round for an hour (Crawl-delay: 3600), so it is honoured up to here.
+MAX_CRAWL_DELAY = 30.0
+
 USER_AGENT = f"Khabar/{__version__} (+https://github.com/khabar-news/khabar; Arabic news aggregator)"
 
 
@@ -209,17 +213,23 @@ class Fetcher:
         self._next_slot: dict[str, float] = {}
         self._host_sems: dict[str, threading.Semaphore] = {}
         self._robots: dict[str, RobotFileParser | None] = {}
+        self._asked_delay: dict[str, float] = {}  # host → the delay its robots.txt asks for
         self.recent: deque[str] = deque(maxlen=1000)  # the last requests, for tests and the crawl log
 
     def close(self) -> None:
         self.client.close()
 
     # --- politeness -----------------------------------------------------------------
+    def host_delay(self, host: str) -> float:
+        """Seconds between two requests to ``host``: ours, or longer when its robots.txt asks
+        for it (``Crawl-delay``, or a ``Request-rate``), up to ``MAX_CRAWL_DELAY``."""
+        return max(self.options.per_host_delay, self._asked_delay.get(host, 0.0))
+
     def _wait_turn(self, host: str) -> None:
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next_slot.get(host, 0.0))
-            self._next_slot[host] = slot + self.options.per_host_delay
+            self._next_slot[host] = slot + self.host_delay(host)
         if slot > now:
             time.sleep(slot - now)
 
@@ -242,11 +252,22 @@ class Fetcher:
                     parser = None  # no robots.txt: everything allowed
                 else:
                     parser.parse(result.text().splitlines())
+                    self._remember_asked_delay(parts.netloc, parser)
             except FetchError:
                 parser = None
             self._robots[base] = parser
         parser = self._robots[base]
         return parser is None or parser.can_fetch(self.options.user_agent, url)
+
+    def _remember_asked_delay(self, host: str, parser: RobotFileParser) -> None:
+        agent = self.options.user_agent
+        asked = parser.crawl_delay(agent)
+        rate = parser.request_rate(agent)
+        if rate is not None and rate.requests:
+            asked = max(float(asked or 0), rate.seconds / rate.requests)
+        if asked:
+            with self._lock:
+                self._asked_delay[host] = min(float(asked), MAX_CRAWL_DELAY)
 
     # --- fetching --------------------------------------------------------------------------
     def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None,
