@@ -66,6 +66,22 @@ class Site:
         if path == "/a/undated.html":
             html = self.article("حديقة جديدة تفتح أبوابها للزوار", "حديقة جديدة تفتح أبوابها")
             return 200, {"Content-Type": "text/html; charset=utf-8"}, re.sub(rb"<meta property=.article:published_time[^>]*>", b"", html)
+        if path == "/fulltext.xml":  # a feed carrying whole texts (content:encoded), or an excerpt
+            whole = "".join(f"<p>الفقرة {n}: أعلنت وزارة النقل اليوم بدء تشغيل خط الحافلات السريعة الذي يربط وسط المدينة "
+                            f"بالمطار، بعد عامين من العمل في المسارات والمحطات.</p>" for n in range(1, 5))
+            items = [("/blocked.html", "خط الحافلات السريعة يبدأ العمل", whole),
+                     ("/a/1.html", "مكتبة", whole),
+                     ("/script-only.html", "صفحة تملؤها البرامج", "<p>مقتطف قصير.</p>")]
+            body = "".join(f"<item><title>{t}</title><link>http://{self.host}{p}</link>"
+                           f"<pubDate>Thu, 05 Mar 2026 09:00:00 +0300</pubDate>"
+                           f"<content:encoded><![CDATA[{c}]]></content:encoded></item>" for p, t, c in items)
+            return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, (
+                f'<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>'
+                f"{body}</channel></rss>").encode()
+        if path == "/blocked.html":
+            return 403, {"Content-Type": "text/html"}, b"<html><body>no robots</body></html>"
+        if path == "/script-only.html":
+            return 200, {"Content-Type": "text/html"}, b'<html><body><div id="app"></div><script src="/app.js"></script></body></html>'
         if path == "/sitemap_index.xml":  # a site's sitemap index: news, this month, and the archive
             children = [("/sitemap-2020.xml", "2020-01-31"), ("/sitemap-news.xml.gz", "2026-03-05T10:00:00Z"),
                         ("/sitemap-undated.xml", None), ("/sitemap-march.xml", "2026-03-01")]
@@ -330,6 +346,21 @@ def test_a_robots_txt_asking_for_more_time_between_requests_gets_it(rule, delay)
     finally:
         f.close()
         server.shutdown()
+
+
+def test_a_page_not_to_be_had_is_stored_from_its_feed_items_whole_text(site, fetcher, store):
+    from datetime import datetime
+
+    src = store.add_source(Source(url=url(site, "/fulltext.xml"), name="full", kind="feed"))
+    report = poll_source(store, fetcher, src)
+    assert report.new == 2 and report.from_listing == 1
+    blocked = store.get_article(store.article_id(url(site, "/blocked.html")))  # refused (403): its feed item
+    assert blocked.title == "خط الحافلات السريعة يبدأ العمل" and len(blocked.body) == 4
+    assert blocked.body[0].startswith("الفقرة 1: أعلنت وزارة النقل") and blocked.published == datetime(2026, 3, 5, 6, 0)
+    page = store.get_article(store.article_id(url(site, "/a/1.html")))  # a page to be had: the page, not the item
+    assert page.title == "افتتاح مكتبة عامة جديدة في حي النخيل"
+    assert store.article_id(url(site, "/script-only.html")) is None  # an excerpt is no article: the error stands
+    assert any("script-only.html" in e for e in report.errors)
 
 
 def test_redirect_to_private_address_is_blocked(site, fetcher):

@@ -223,7 +223,8 @@ def crawl_cmd(
     try:
         if once:
             for r in crawl_once(store, settings, fetcher, stop, workers=workers):
-                log.info("%s: %d new of %d%s%s", r.source, r.new, r.seen, " (not modified)" if r.not_modified else "",
+                log.info("%s: %d new of %d%s%s%s", r.source, r.new, r.seen, " (not modified)" if r.not_modified else "",
+                         f" ({r.from_listing} from their feed item, the page not to be had)" if r.from_listing else "",
                          f", {len(r.errors)} errors" if r.errors else "")
                 for e in r.errors[:20]:
                     log.info("  error: %s", e)

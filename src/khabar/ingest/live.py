@@ -7,7 +7,8 @@
 2. list entry URLs (feedparser for feeds, same-site links for section pages,
    ``<loc>`` for sitemaps; a sitemap index's newest sitemaps, gzipped or not);
 3. for each URL not stored and not tombstoned: fetch (conditional), extract with
-   trafilatura, run the page cleaner, store;
+   trafilatura, run the page cleaner, store; a page not to be had (refused, no text) is
+   stored from its feed item when the item carries the whole text;
 4. record health on the source: last success/error, consecutive failures, next poll.
 Each step's failure is recorded and never stops the others. ``crawl_once`` polls
 every due source, then updates copies, stories and indexes once.
@@ -36,11 +37,12 @@ from .fetch import Fetcher, FetchError, decode_body
 from .urls import InvalidURL, canonical_url
 
 __all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "list_entries",
-           "named_feeds", "follow_named_feed", "sitemap_children", "listing_text"]
+           "named_feeds", "follow_named_feed", "sitemap_children", "listing_text", "Listed", "article_from_listing"]
 
 POLL_INTERVAL = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=12)
 MAX_ENTRIES = 200
+FEED_TEXT_MIN = 300  # characters of a feed item's own text that can stand for its page
 CRAWL_WORKERS = 4  # sources polled at once
 
 
@@ -52,18 +54,29 @@ class PollReport:
     not_modified: bool = False
     errors: list[str] = field(default_factory=list)
     new_ids: list[int] = field(default_factory=list)
+    from_listing: int = 0  # stored from their feed item's own text, their page not to be had
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-def list_entries(source: Source, body: str, base_url: str) -> dict[str, datetime | None]:
+@dataclass(frozen=True)
+class Listed:
+    """What a listing says of one article: when it was published (a feed item's date, a news
+    sitemap's ``news:publication_date``), and for a feed item its headline and its own text,
+    which stands for the page when the page cannot be had (``FEED_TEXT_MIN``)."""
+
+    time: datetime | None = None
+    title: str = ""
+    text: str = ""
+
+
+def list_entries(source: Source, body: str, base_url: str) -> dict[str, Listed]:
     """Article URLs listed by a feed, a section page or a sitemap, in listing order, each with
-    the publication time its listing gives (a feed item's date, a news sitemap's
-    ``news:publication_date``; None elsewhere)."""
-    listed: dict[str, datetime | None] = {}
-    dates: dict[str, datetime | None] = {}
+    what its listing says of it."""
+    listed: dict[str, Listed] = {}
+    dates: dict[str, Listed] = {}
     if source.kind == "feed":
         try:
             parsed = feedparser.parse(body)
@@ -76,9 +89,11 @@ def list_entries(source: Source, body: str, base_url: str) -> dict[str, datetime
         urls = [e.get("link") for e in parsed.entries if e.get("link")]
         if parsed.bozo and not urls:
             raise FetchError(f"malformed feed: {type(parsed.bozo_exception).__name__}")
-        dates = {e.get("link"): _entry_time(e) for e in parsed.entries if e.get("link")}
+        dates = {e.get("link"): Listed(_entry_time(e), " ".join((e.get("title") or "").split()), _item_text(e))
+                 for e in parsed.entries if e.get("link")}
     elif source.kind == "sitemap":
-        urls, dates = _sitemap_urls(body)
+        urls, times = _sitemap_urls(body)
+        dates = {u: Listed(t) for u, t in times.items()}
     else:  # a section page: same-site links that look like articles (a path with depth)
         host = urlsplit(base_url).netloc
         urls = []
@@ -89,7 +104,7 @@ def list_entries(source: Source, body: str, base_url: str) -> dict[str, datetime
                 urls.append(u)
     for u in urls:
         try:
-            listed.setdefault(canonical_url(urljoin(base_url, u)), dates.get(u))
+            listed.setdefault(canonical_url(urljoin(base_url, u)), dates.get(u) or Listed())
         except InvalidURL:
             continue
         if len(listed) >= MAX_ENTRIES:
@@ -155,6 +170,20 @@ def named_feeds(body: str, base_url: str) -> list[str]:
             except InvalidURL:
                 continue
     return list(dict.fromkeys(found))
+
+
+_BLOCK_END = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/blockquote|/tr)\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _item_text(entry) -> str:
+    """A feed item's own text as plain paragraphs: its fullest content (content:encoded), else
+    its summary (feedparser has already sanitized the markup)."""
+    values = [c.get("value") or "" for c in entry.get("content") or []]
+    fragment = max(values, key=len) if any(values) else entry.get("summary") or ""
+    text = _TAG.sub(" ", _BLOCK_END.sub("\n", fragment))
+    lines = (" ".join(html_lib.unescape(line).split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def _entry_time(entry) -> datetime | None:
@@ -233,10 +262,10 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
             else:
                 entries = list_entries(source, text, listing.url)
             report.seen = len(entries)
-            for url, listed_time in entries.items():
+            for url, listed in entries.items():
                 if stop is not None and stop.is_set():
                     break  # abandon cleanly: each stored article is already complete
-                _ingest_url(store, fetcher, source, url, report, listed_time)
+                _ingest_url(store, fetcher, source, url, report, listed)
             else:
                 # Remember the validators only after every entry was handled, so a round
                 # interrupted by SIGTERM re-reads the listing and resumes where it stopped.
@@ -255,9 +284,9 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
     return report
 
 
-def _index_entries(fetcher: Fetcher, source: Source, sitemaps: list[str]) -> dict[str, datetime | None]:
+def _index_entries(fetcher: Fetcher, source: Source, sitemaps: list[str]) -> dict[str, Listed]:
     """The pages of a sitemap index's newest sitemaps, newest sitemap first, up to ``MAX_ENTRIES``."""
-    entries: dict[str, datetime | None] = {}
+    entries: dict[str, Listed] = {}
     for url in sitemaps:
         child = fetcher.fetch(url, allow_private=source.allow_private)
         for page, when in list_entries(source, listing_text(child, fetcher.options.max_bytes), child.url).items():
@@ -301,30 +330,44 @@ def follow_named_feed(store: Store, fetcher: Fetcher, page: Source, feed_url: st
 
 
 def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report: PollReport,
-                listed_time: datetime | None = None) -> None:
+                listed: Listed = Listed()) -> None:
     if store.article_id(url) is not None or store.is_tombstoned(url):
         return
     cached = store.http_cache_get(url) or {}
+    validators: tuple[str | None, str | None, int] = (None, None, 0)
     try:
         page = fetcher.fetch(url, cached.get("etag"), cached.get("last_modified"), allow_private=source.allow_private)
         if page.not_modified:
             return
-        article = extract_article(page.text(), url, _outlet_key(source), listed_time)
-    except FetchError as exc:
-        report.errors.append(f"{url}: {exc.reason}")
-        store.http_cache_put(url, None, None, exc.status or 0)
-        return
-    except Exception as exc:  # noqa: BLE001  a page the extractors choke on
+        validators = (page.etag, page.last_modified, page.status)
+        article = extract_article(page.text(), url, _outlet_key(source), listed.time)
+    except Exception as exc:  # noqa: BLE001  a page the extractors choke on: see below
         # Extraction runs third-party parsers over whatever a server sent. A page that makes
         # one raise is that page's error: raised on, it ended the round, and every round
         # after it met the same page first, so the source never got past it.
-        report.errors.append(f"{url}: extraction failed ({type(exc).__name__})")
-        store.http_cache_put(url, None, None, 0)
-        return
+        reason = exc.reason if isinstance(exc, FetchError) else f"extraction failed ({type(exc).__name__})"
+        article = article_from_listing(url, _outlet_key(source), listed)
+        if article is None:
+            report.errors.append(f"{url}: {reason}")
+            store.http_cache_put(url, None, None, getattr(exc, "status", None) or 0)
+            return
+        report.from_listing += 1  # the page was not to be had (blocked, no text): its feed item was
     result = store.add_articles([(article, analyze_article(article))])
-    store.http_cache_put(url, page.etag, page.last_modified, page.status)
+    store.http_cache_put(url, *validators)
     report.new += result.new
     report.new_ids.extend(result.new_ids)
+
+
+def article_from_listing(url: str, outlet: str, listed: Listed) -> Article | None:
+    """The article as its feed item gives it, for a page that cannot be had (a server that
+    refuses crawlers, a page whose text only scripts fill in): many feeds carry the whole text.
+    An excerpt shorter than ``FEED_TEXT_MIN`` characters is not an article."""
+    if len(listed.text) < FEED_TEXT_MIN:
+        return None
+    page = clean_page(listed.text)
+    if not page.body:
+        return None
+    return article_from_page(page, url, outlet, listed.title, published=listed.time, extracted=_now())
 
 
 def _due(source: Source, now: datetime) -> bool:
@@ -376,6 +419,7 @@ def crawl_forever(store: Store, settings: Settings, fetcher: Fetcher, stop: thre
                 build_indexes(store, settings)
             for r in crawl_once(store, settings, fetcher, stop, force=False, workers=workers):
                 log(f"{r.source}: {r.new} new of {r.seen}" + (" (not modified)" if r.not_modified else "")
+                    + (f" ({r.from_listing} from their feed item)" if r.from_listing else "")
                     + (f", {len(r.errors)} errors" if r.errors else ""))
             failures = 0
         except Exception as exc:  # noqa: BLE001 - a daemon outlives one bad round, and says why
