@@ -214,8 +214,12 @@ def test_sources_list_shows_whole_urls_and_the_last_error(tmp_path):
     store.update_source(src)
     store.close()
     lines = run("--db", db, "sources", "list").stdout.splitlines()
-    assert lines[0].split()[-1] == "url" and lines[1].endswith(url) and lines[1].split()[3] == "2"
+    assert lines[0].split()[-1] == "url" and lines[1].endswith(url) and lines[1].split()[3:5] == ["15m", "2"]
     assert lines[2].strip() == "last error: HTTP 503 from news.example.com"
+    # A source's own interval: given when added, changed by adding it again.
+    assert "every 5 min" in run("--db", db, "sources", "add", url, "--every", "5").stdout
+    assert run("--db", db, "sources", "list").stdout.splitlines()[1].split()[3] == "5m"
+    assert run("--db", db, "sources", "add", url, "--every", "0").exit_code == 2
 
 
 def test_eval_related_lists_the_biggest_losses_with_whole_query_urls(tmp_path):

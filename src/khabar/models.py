@@ -32,6 +32,7 @@ class Source:
     last_error: str | None = None
     consecutive_failures: int = 0
     next_poll: str | None = None
+    every_minutes: int | None = None  # between polls; None: the crawler's default (15)
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ import socket
 import ssl
 import threading
 import time
+from datetime import timezone
 from pathlib import Path
 
 import pytest
@@ -361,6 +362,23 @@ def test_a_page_not_to_be_had_is_stored_from_its_feed_items_whole_text(site, fet
     assert page.title == "افتتاح مكتبة عامة جديدة في حي النخيل"
     assert store.article_id(url(site, "/script-only.html")) is None  # an excerpt is no article: the error stands
     assert any("script-only.html" in e for e in report.errors)
+
+
+def test_a_source_is_next_polled_after_its_own_interval(site, fetcher, store):
+    from datetime import datetime, timedelta
+
+    hourly = store.add_source(Source(url=url(site, "/feed.xml"), name="hourly", kind="feed", every_minutes=60))
+    default = store.add_source(Source(url=url(site, "/atom.xml"), name="default", kind="feed"))
+    broken = store.add_source(Source(url=url(site, "/bad.xml"), name="broken", kind="feed", every_minutes=1440))
+    for src in (hourly, default, broken):
+        poll_source(store, fetcher, src)
+    got = {s.name: s for s in store.list_sources()}
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    wait = {name: datetime.fromisoformat(s.next_poll) - now for name, s in got.items()}
+    assert timedelta(minutes=59) < wait["hourly"] <= timedelta(minutes=60) and got["hourly"].every_minutes == 60
+    assert timedelta(minutes=14) < wait["default"] <= timedelta(minutes=15) and got["default"].every_minutes is None
+    # A failing daily source waits its day (backing off stops at 12 hours or its interval, the longer).
+    assert got["broken"].consecutive_failures == 1 and timedelta(hours=23) < wait["broken"] <= timedelta(days=1)
 
 
 def test_redirect_to_private_address_is_blocked(site, fetcher):

@@ -106,6 +106,8 @@ def sources_add(
     name: Optional[str] = typer.Option(None, "--name"),
     kind: str = typer.Option("feed", "--kind", help="feed | page | sitemap"),
     allow_private: bool = typer.Option(False, "--allow-private", help="Lift the SSRF guard for this source and its pages"),
+    every: Optional[int] = typer.Option(None, "--every", min=1, max=10080,
+                                        help="Minutes between polls [default: 15]; adding a source again changes it"),
 ) -> None:
     """Follow a source (a site's home page given as a feed hands over to the feed it names)."""
     from ..ingest.urls import InvalidURL, canonical_url
@@ -118,8 +120,9 @@ def sources_add(
         print_error(str(exc))
         raise typer.Exit(2) from None
     with open_store() as store:
-        src = store.add_source(Source(url=url, name=name or url, kind=kind, allow_private=allow_private))
-        out.print(f"source {src.id}: {url} ({kind}{', private addresses allowed' if allow_private else ''})")
+        src = store.add_source(Source(url=url, name=name or url, kind=kind, allow_private=allow_private, every_minutes=every))
+        out.print(f"source {src.id}: {url} ({kind}, every {every or 15} min"
+                  f"{', private addresses allowed' if allow_private else ''})")
 
 
 @sources_app.command("list")
@@ -134,10 +137,10 @@ def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
         return
     # Plain lines, the URL whole and last (a table cut it to "https:/…" at 80 characters); a
     # source's last error, when it has one, on an indented line of its own.
-    out.print(f"{'id':>4}  {'kind':7}  {'on':3}  {'fails':>5}  {'last success':19}  {'next poll':19}  url")
+    out.print(f"{'id':>4}  {'kind':7}  {'on':3}  {'every':>5}  {'fails':>5}  {'last success':19}  {'next poll':19}  url")
     for s in sources:
-        out.print(f"{s.id:>4}  {s.kind:7}  {'yes' if s.enabled else 'no':3}  {s.consecutive_failures:>5}  "
-                  f"{minute_text(s.last_success) or '—':19}  {minute_text(s.next_poll) or 'now':19}  {s.url}")
+        out.print(f"{s.id:>4}  {s.kind:7}  {'yes' if s.enabled else 'no':3}  {str(s.every_minutes or 15) + 'm':>5}  "
+                  f"{s.consecutive_failures:>5}  {minute_text(s.last_success) or '—':19}  {minute_text(s.next_poll) or 'now':19}  {s.url}")
         if s.last_error:
             out.print(f"{'':6}last error: {s.last_error}")
 

@@ -37,7 +37,7 @@ from .fetch import Fetcher, FetchError, decode_body
 from .urls import InvalidURL, canonical_url
 
 __all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "list_entries",
-           "named_feeds", "follow_named_feed", "sitemap_children", "listing_text", "Listed", "article_from_listing"]
+           "named_feeds", "follow_named_feed", "poll_interval", "sitemap_children", "listing_text", "Listed", "article_from_listing"]
 
 POLL_INTERVAL = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=12)
@@ -238,6 +238,11 @@ def published_time(page_date: datetime | None, listed_time: datetime | None) -> 
     return page_date
 
 
+def poll_interval(source: Source) -> timedelta:
+    """Time between two polls of ``source``: its own (``sources add --every``), else 15 minutes."""
+    return timedelta(minutes=source.every_minutes) if source.every_minutes else POLL_INTERVAL
+
+
 def _outlet_key(source: Source) -> str:
     return (urlsplit(source.url).hostname or source.name).removeprefix("www.")
 
@@ -273,12 +278,13 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
         source.last_success = _now().isoformat()
         source.last_error = None if not report.errors else f"{len(report.errors)} article error(s): {report.errors[0]}"
         source.consecutive_failures = 0
-        source.next_poll = (_now() + POLL_INTERVAL).isoformat()
+        source.next_poll = (_now() + poll_interval(source)).isoformat()
     except FetchError as exc:
         report.errors.append(f"{source.url}: {exc.reason}")
         source.last_error = exc.reason
         source.consecutive_failures += 1
-        backoff = min(POLL_INTERVAL * (2 ** min(source.consecutive_failures, 10)), MAX_BACKOFF)
+        interval = poll_interval(source)
+        backoff = min(interval * (2 ** min(source.consecutive_failures, 10)), max(MAX_BACKOFF, interval))
         source.next_poll = (_now() + backoff).isoformat()
     store.update_source(source)
     return report
@@ -318,7 +324,7 @@ def follow_named_feed(store: Store, fetcher: Fetcher, page: Source, feed_url: st
     is set aside, disabled, its note saying which feed took over. Nothing is guessed: the page
     itself names the feed, and the feed is polled with the page's settings."""
     feed = store.add_source(Source(url=feed_url, name=feed_url if page.name == page.url else page.name,
-                                   kind="feed", allow_private=page.allow_private))
+                                   kind="feed", allow_private=page.allow_private, every_minutes=page.every_minutes))
     page.enabled = False
     page.last_success = _now().isoformat()
     page.last_error = f"a web page, not a feed: following the feed it names, {feed_url}"

@@ -113,4 +113,8 @@ PG_MIGRATIONS: list[str] = [
         fetched TEXT
     );
     """,
+    # 5: a source's own polling interval (NULL: the crawler's default)
+    """
+    ALTER TABLE sources ADD COLUMN every_minutes INTEGER;
+    """,
 ]

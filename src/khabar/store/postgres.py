@@ -446,10 +446,10 @@ class PostgresStore(Store):
     def add_source(self, source: Source) -> Source:
         source.id = self.write(
             lambda conn: conn.execute(
-                "INSERT INTO sources(url, name, kind, allow_private, enabled) VALUES (%s,%s,%s,%s,%s)"
+                "INSERT INTO sources(url, name, kind, allow_private, enabled, every_minutes) VALUES (%s,%s,%s,%s,%s,%s)"
                 " ON CONFLICT (url) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
-                " allow_private = excluded.allow_private RETURNING id",
-                (source.url, source.name, source.kind, bool(source.allow_private), bool(source.enabled)),
+                " allow_private = excluded.allow_private, every_minutes = excluded.every_minutes RETURNING id",
+                (source.url, source.name, source.kind, bool(source.allow_private), bool(source.enabled), source.every_minutes),
             ).fetchone()[0]
         )
         return source
@@ -461,7 +461,7 @@ class PostgresStore(Store):
         self.write(
             lambda conn: conn.execute(
                 "UPDATE sources SET name=%s, kind=%s, allow_private=%s, enabled=%s, etag=%s, last_modified=%s,"
-                " last_success=%s, last_error=%s, consecutive_failures=%s, next_poll=%s WHERE id=%s",
+                " last_success=%s, last_error=%s, consecutive_failures=%s, next_poll=%s, every_minutes=%s WHERE id=%s",
                 source_update_values(source),
             )
         )

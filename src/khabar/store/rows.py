@@ -21,7 +21,7 @@ ARTICLE_COLS = (
 )
 SOURCE_COLS = (
     "id, url, name, kind, allow_private, enabled, etag, last_modified, last_success, last_error,"
-    " consecutive_failures, next_poll"
+    " consecutive_failures, next_poll, every_minutes"
 )
 # What the index builders read of an article; index_row_from_row decodes it.
 INDEX_ROW_SELECT = (
@@ -107,16 +107,17 @@ def source_from_row(r) -> Source:
     return Source(
         id=r[0], url=r[1], name=r[2], kind=r[3], allow_private=bool(r[4]), enabled=bool(r[5]), etag=r[6],
         last_modified=r[7], last_success=r[8], last_error=r[9], consecutive_failures=r[10], next_poll=r[11],
+        every_minutes=r[12],
     )
 
 
 def source_update_values(source: Source) -> tuple:
     """Parameters of ``UPDATE sources SET name, kind, allow_private, enabled, etag, last_modified,
-    last_success, last_error, consecutive_failures, next_poll WHERE id``, in that order."""
+    last_success, last_error, consecutive_failures, next_poll, every_minutes WHERE id``, in that order."""
     return (
         source.name, source.kind, bool(source.allow_private), bool(source.enabled), source.etag,
         source.last_modified, source.last_success, source.last_error, source.consecutive_failures,
-        source.next_poll, source.id,
+        source.next_poll, source.every_minutes, source.id,
     )
 
 

@@ -432,10 +432,10 @@ class SQLiteStore(Store):
     def add_source(self, source: Source) -> Source:
         def fn(conn):
             conn.execute(
-                "INSERT INTO sources(url, name, kind, allow_private, enabled) VALUES (?,?,?,?,?)"
+                "INSERT INTO sources(url, name, kind, allow_private, enabled, every_minutes) VALUES (?,?,?,?,?,?)"
                 " ON CONFLICT(url) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
-                " allow_private = excluded.allow_private",
-                (source.url, source.name, source.kind, int(source.allow_private), int(source.enabled)),
+                " allow_private = excluded.allow_private, every_minutes = excluded.every_minutes",
+                (source.url, source.name, source.kind, int(source.allow_private), int(source.enabled), source.every_minutes),
             )
             return conn.execute("SELECT id FROM sources WHERE url = ?", (source.url,)).fetchone()[0]
 
@@ -450,7 +450,7 @@ class SQLiteStore(Store):
         self.write(
             lambda conn: conn.execute(
                 "UPDATE sources SET name=?, kind=?, allow_private=?, enabled=?, etag=?, last_modified=?,"
-                " last_success=?, last_error=?, consecutive_failures=?, next_poll=? WHERE id=?",
+                " last_success=?, last_error=?, consecutive_failures=?, next_poll=?, every_minutes=? WHERE id=?",
                 source_update_values(source),
             )
         )
