@@ -372,6 +372,33 @@ def test_an_article_without_a_headline_shows_the_start_of_its_text(tmp_path, dem
         assert f'<a href="/articles/{ids[1]}">بلا عنوان</a>' in c.get(f"/stories/{story}").text
 
 
+def test_latest_lists_every_outlet_newest_first_each_text_once(client, monkeypatch):
+    import re
+
+    page = client.get("/latest")
+    assert page.status_code == 200 and 'href="/latest"' in page.text  # in every page's header
+    items = re.findall(r'<li><a href="/articles/(\d+)">', page.text)
+    stored = client.get("/api/articles", params={"limit": 200}).json()["articles"]
+    assert len(items) == len(set(items)) < len(stored)  # copies folded into one line each
+    wire = client.get("/api/articles/by-url", params={"url": "https://wahanews.example/news/5001"}).json()["id"]
+    copies = [a["id"] for a in stored if a["url"] in ("https://alofoq.example/news/2101", "https://nahar.example/news/3101",
+                                                      "https://sahel.example/news/4101")]
+    shown = [int(i) for i in items if int(i) in (wire, *copies)]
+    assert len(shown) == 1  # the wire story once: its newest copy, naming the other three outlets
+    line = page.text.split(f'<li><a href="/articles/{shown[0]}">')[1].split("</li>")[0]
+    assert line.count("<a href=") == 3 and "نشرته أيضاً" in line
+    times = [a["time"] or "" for a in stored]  # the undated last
+    assert times == sorted(times, reverse=True)
+    position = [str(a["id"]) for a in stored]
+    assert [position.index(i) for i in items] == sorted(position.index(i) for i in items)  # newest first too
+    import khabar.web.app as web_app
+
+    monkeypatch.setattr(web_app, "OUTLET_PAGE", 10)  # pages of 10 stored articles
+    first, second = client.get("/latest").text, client.get("/latest", params={"offset": 10}).text
+    assert 'href="/latest?offset=10"' in first and 'href="/latest?offset=20"' in second
+    assert not set(re.findall(r'<li><a href="/articles/(\d+)">', first)) & set(re.findall(r'<li><a href="/articles/(\d+)">', second))
+
+
 def test_atom_links_use_the_public_url_when_set(tmp_path, demo_path):
     from khabar.store import SQLiteStore
 

@@ -296,6 +296,10 @@ def create_app(settings: Settings) -> FastAPI:
         return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, sort=sort,
                     result=data, outlets=store.outlets())
 
+    @app.get("/latest", response_class=HTMLResponse)
+    def latest_html(request: Request, offset: int = Query(0, ge=0)):
+        return page(request, "latest.html", data=views.latest_page(store, engine().ranker, OUTLET_PAGE, offset))
+
     @app.get("/outlets", response_class=HTMLResponse)
     def outlets_html(request: Request):
         outlets = sorted(views.outlets_json(store)["outlets"], key=lambda o: -o["articles"])

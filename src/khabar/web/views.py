@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..models import Article
 
-__all__ = ["article_json", "article_card", "headline"]
+__all__ = ["article_json", "article_card", "headline", "latest_page"]
 
 
 def _iso(t) -> str | None:
@@ -91,6 +91,26 @@ def article_list(store, outlet, since, until, limit: int, offset: int) -> dict:
     arts = store.list_articles(outlet=outlet, since=since, until=until, limit=limit + 1, offset=offset)
     return {"articles": [article_card(a) for a in arts[:limit]], "limit": limit, "offset": offset,
             "has_more": len(arts) > limit}
+
+
+def latest_page(store, copies, limit: int, offset: int) -> dict:
+    """The latest articles of every outlet, newest first, each text once: a wire story carried by
+    five outlets is one line, its newest copy, the others under ``also_reported_by`` (``copies``:
+    anything with ``group_of``, e.g. the ranker). ``offset`` and ``limit`` count stored
+    articles, so pages do not overlap; copies on two pages show once on each."""
+    arts = store.list_articles(limit=limit + 1, offset=offset)
+    cards: list[dict] = []
+    by_group: dict[int, dict] = {}
+    for art in arts[:limit]:
+        group = copies.group_of(art.id)
+        if group in by_group:
+            by_group[group]["also_reported_by"].append(copy_ref(art))
+            continue
+        card = article_card(art)
+        card["also_reported_by"] = []
+        by_group[group] = card
+        cards.append(card)
+    return {"articles": cards, "limit": limit, "offset": offset, "has_more": len(arts) > limit}
 
 
 def copy_ref(article: Article) -> dict:
