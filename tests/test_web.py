@@ -391,6 +391,11 @@ def test_latest_lists_every_outlet_newest_first_each_text_once(client, monkeypat
     assert times == sorted(times, reverse=True)
     position = [str(a["id"]) for a in stored]
     assert [position.index(i) for i in items] == sorted(position.index(i) for i in items)  # newest first too
+    import feedparser
+
+    feed = feedparser.parse(client.get("/feeds/latest.atom").content)  # the same, to follow
+    assert not feed.bozo and 'href="/feeds/latest.atom"' in page.text
+    assert [e.link.rsplit("/", 1)[1] for e in feed.entries] == items[:len(feed.entries)] and len(feed.entries) > 20
     import khabar.web.app as web_app
 
     monkeypatch.setattr(web_app, "OUTLET_PAGE", 10)  # pages of 10 stored articles

@@ -56,7 +56,7 @@ def _base(request: Request, public_url: str) -> str:
 
 
 OUTLET_PAGE = 50  # articles an outlet's page lists at a time
-SEARCH_FEED_ITEMS = 30  # newest matches a search's Atom feed holds
+SEARCH_FEED_ITEMS = 30  # newest matches (stored articles, for the latest feed) an Atom feed holds
 FRONT_PAGE_MIN_STORIES = 10  # fewer in the last 24 hours: the front page widens its window (views.top_stories)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
 TEMPLATES.env.filters["count"] = arabic_count
@@ -274,6 +274,12 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(status_code=404, detail=f"no story {story_id}")
         names = outlet_names()
         return atom(feeds.story_feed(data, _base(request, settings.public_url), lambda key: names.get(key, key)))
+
+    @app.get("/feeds/latest.atom")
+    def latest_feed(request: Request):
+        names = outlet_names()
+        return atom(feeds.latest_feed(views.latest_page(store, engine().ranker, SEARCH_FEED_ITEMS, 0),
+                                      _base(request, settings.public_url), lambda key: names.get(key, key)))
 
     @app.get("/feeds/search.atom")
     def search_feed(request: Request, q: str = Query(..., min_length=1, max_length=500), outlet: Optional[str] = None):

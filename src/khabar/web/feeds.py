@@ -25,7 +25,7 @@ from .local_time import as_utc
 from .plural import arabic_count, arabic_window
 from .views import headline, other_outlets
 
-__all__ = ["search_feed", "story_feed", "top_stories_feed"]
+__all__ = ["latest_feed", "search_feed", "story_feed", "top_stories_feed"]
 
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)
@@ -67,6 +67,15 @@ def search_feed(result: dict, base_url: str, outlet_name: Callable[[str], str], 
     articles = result["results"]
     feed = _feed(f"{base_url}/feeds/search.atom?{urlencode(query)}",
                  f"{base_url}/search?{urlencode({**query, 'sort': 'newest'})}", title,
+                 max((_time(a.get("time")) for a in articles), default=_EPOCH))
+    _article_entries(feed, articles, base_url, outlet_name)
+    return _bytes(feed)
+
+
+def latest_feed(data: dict, base_url: str, outlet_name: Callable[[str], str]) -> bytes:
+    """``views.latest_page`` as Atom: every outlet's newest articles, each text once."""
+    articles = data["articles"]
+    feed = _feed(f"{base_url}/feeds/latest.atom", f"{base_url}/latest", "خبر: الأحدث",
                  max((_time(a.get("time")) for a in articles), default=_EPOCH))
     _article_entries(feed, articles, base_url, outlet_name)
     return _bytes(feed)
