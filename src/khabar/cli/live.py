@@ -140,7 +140,7 @@ def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
     out.print(f"{'id':>4}  {'kind':7}  {'on':3}  {'every':>5}  {'fails':>5}  {'last success':19}  {'next poll':19}  url")
     for s in sources:
         out.print(f"{s.id:>4}  {s.kind:7}  {'yes' if s.enabled else 'no':3}  {str(s.every_minutes or 15) + 'm':>5}  "
-                  f"{s.consecutive_failures:>5}  {minute_text(s.last_success) or '—':19}  {minute_text(s.next_poll) or 'now':19}  {s.url}")
+                  f"{s.consecutive_failures:>5}  {minute_text(s.last_success) or '—':19}  {(minute_text(s.next_poll) or 'now') if s.enabled else '—':19}  {s.url}")
         if s.last_error:
             out.print(f"{'':6}last error: {s.last_error}")
 
