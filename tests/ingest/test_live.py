@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khabar.ingest.fetch import BlockedAddress, Fetcher, FetchError, FetchOptions, check_address, decode_body
-from khabar.ingest.live import crawl_once, extract_article, list_entries, poll_source
+from khabar.ingest.listings import list_entries
+from khabar.ingest.live import crawl_once, extract_article, poll_source
 from khabar.ingest.urls import canonical_url
 from khabar.models import Source
 from khabar.testing import serve_loopback
@@ -90,6 +91,10 @@ class Site:
                            + "</sitemap>" for loc, mod in children)
             return 200, {"Content-Type": "application/xml", "ETag": etag}, (
                 f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</sitemapindex>').encode()
+        if path == "/sitemap_index_gone.xml":  # its newest sitemap is gone
+            body = "".join(f"<sitemap><loc>http://{self.host}{loc}</loc><lastmod>{mod}</lastmod></sitemap>"
+                           for loc, mod in (("/sitemap-gone.xml", "2026-03-06"), ("/sitemap-march.xml", "2026-03-01")))
+            return 200, {"Content-Type": "application/xml"}, f"<sitemapindex>{body}</sitemapindex>".encode()
         if path == "/sitemap-news.xml.gz":  # gzipped as a file, dated as Google News sitemaps date
             import gzip
 
@@ -310,13 +315,18 @@ def test_a_sitemap_index_is_read_through_its_newest_sitemaps(site, fetcher, stor
     # The index is read whole every round (its sitemaps change under an unchanged index).
     poll_source(store, fetcher, src)
     assert "/sitemap_index.xml" not in site.conditional and site.hits["/sitemap_index.xml"] == 2
+    # A sitemap that is gone is its own error; the index's other sitemaps are still read.
+    gone = store.add_source(Source(url=url(site, "/sitemap_index_gone.xml"), name="gone", kind="sitemap"))
+    report = poll_source(store, fetcher, gone)
+    assert report.seen == 1 and any("sitemap-gone.xml" in e and "404" in e for e in report.errors)
+    assert next(s for s in store.list_sources() if s.name == "gone").consecutive_failures == 0
 
 
 def test_a_gzipped_listing_is_unpacked_within_the_size_limit():
     import gzip
 
     from khabar.ingest.fetch import FetchResult
-    from khabar.ingest.live import listing_text
+    from khabar.ingest.listings import listing_text
 
     packed = gzip.compress("<urlset><url><loc>http://x.test/أ</loc></url></urlset>".encode())
     assert "http://x.test/أ" in listing_text(FetchResult("http://x.test/s.xml.gz", 200, packed), 10_000)

@@ -16,16 +16,12 @@ every due source, then updates copies, stories and indexes once.
 
 from __future__ import annotations
 
-import html as html_lib
-import re
 import threading
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-import feedparser
 import trafilatura
 
 from ..models import Article, Source, analyze_article
@@ -33,16 +29,14 @@ from ..settings import Settings
 from ..store import Store
 from .bulk import parse_time
 from .clean import article_from_page, clean_page
-from .fetch import Fetcher, FetchError, decode_body
-from .urls import InvalidURL, canonical_url
+from .fetch import Fetcher, FetchError
+from .listings import MAX_ENTRIES, SITEMAP_CHILDREN, Listed, article_from_listing, list_entries, listing_text, named_feeds, sitemap_children
 
-__all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "list_entries",
-           "named_feeds", "follow_named_feed", "poll_interval", "sitemap_children", "listing_text", "Listed", "article_from_listing"]
+__all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "follow_named_feed",
+           "poll_interval"]
 
 POLL_INTERVAL = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=12)
-MAX_ENTRIES = 200
-FEED_TEXT_MIN = 300  # characters of a feed item's own text that can stand for its page
 CRAWL_WORKERS = 4  # sources polled at once
 
 
@@ -59,141 +53,6 @@ class PollReport:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-
-
-@dataclass(frozen=True)
-class Listed:
-    """What a listing says of one article: when it was published (a feed item's date, a news
-    sitemap's ``news:publication_date``), and for a feed item its headline and its own text,
-    which stands for the page when the page cannot be had (``FEED_TEXT_MIN``)."""
-
-    time: datetime | None = None
-    title: str = ""
-    text: str = ""
-
-
-def list_entries(source: Source, body: str, base_url: str) -> dict[str, Listed]:
-    """Article URLs listed by a feed, a section page or a sitemap, in listing order, each with
-    what its listing says of it."""
-    listed: dict[str, Listed] = {}
-    dates: dict[str, Listed] = {}
-    if source.kind == "feed":
-        try:
-            parsed = feedparser.parse(body)
-        except Exception as exc:  # noqa: BLE001  see below
-            # feedparser means to report malformed input as ``bozo``, but some still raise:
-            # a surrogate or out-of-range character reference (&#xD800;), a backslash in a
-            # DOCTYPE entity (its issues #591 and #599, open). One bad feed must be that
-            # source's error, not the end of the round.
-            raise FetchError(f"malformed feed: {type(exc).__name__}") from None
-        urls = [e.get("link") for e in parsed.entries if e.get("link")]
-        if parsed.bozo and not urls:
-            raise FetchError(f"malformed feed: {type(parsed.bozo_exception).__name__}")
-        dates = {e.get("link"): Listed(_entry_time(e), " ".join((e.get("title") or "").split()), _item_text(e))
-                 for e in parsed.entries if e.get("link")}
-    elif source.kind == "sitemap":
-        urls, times = _sitemap_urls(body)
-        dates = {u: Listed(t) for u, t in times.items()}
-    else:  # a section page: same-site links that look like articles (a path with depth)
-        host = urlsplit(base_url).netloc
-        urls = []
-        for href in re.findall(r"""<a\s[^>]*href=["']([^"'#]+)["']""", body, re.I):
-            u = urljoin(base_url, href)
-            parts = urlsplit(u)
-            if parts.netloc == host and parts.path.count("/") >= 2 and u != base_url:
-                urls.append(u)
-    for u in urls:
-        try:
-            listed.setdefault(canonical_url(urljoin(base_url, u)), dates.get(u) or Listed())
-        except InvalidURL:
-            continue
-        if len(listed) >= MAX_ENTRIES:
-            break
-    return listed
-
-
-SITEMAP_CHILDREN = 3  # sitemaps of a sitemap index read each round: the most recently modified
-
-
-def _xml_field(block: str, tag: str) -> str | None:
-    m = re.search(rf"<{tag}\b[^>]*>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</{tag}>", block, re.S | re.I)
-    return html_lib.unescape(m.group(1).strip()) if m else None
-
-
-def _sitemap_urls(body: str) -> tuple[list[str], dict[str, datetime | None]]:
-    """A sitemap's page URLs in order, and the publication time of those a news sitemap dates."""
-    blocks = re.findall(r"<url\b[^>]*>(.*?)</url>", body, re.S | re.I)
-    if not blocks:  # a bare list of <loc>
-        return [html_lib.unescape(u) for u in re.findall(r"<loc>\s*([^<\s]+)\s*</loc>", body)], {}
-    urls, dates = [], {}
-    for block in blocks:
-        loc = _xml_field(block, "loc")
-        if loc:
-            urls.append(loc)
-            dates[loc] = parse_time(_xml_field(block, "news:publication_date"))
-    return urls, dates
-
-
-def sitemap_children(body: str) -> list[str]:
-    """The sitemaps a sitemap index lists, most recently modified first (listing order among
-    equals); none when the body lists pages. A site's /sitemap.xml is often such an index, its
-    news in one child and years of archive in the others."""
-    if not re.search(r"<sitemapindex\b", body[:5_000], re.I):
-        return []
-    children = []
-    for n, block in enumerate(re.findall(r"<sitemap\b[^>]*>(.*?)</sitemap>", body, re.S | re.I)):
-        loc = _xml_field(block, "loc")
-        if loc:
-            children.append((parse_time(_xml_field(block, "lastmod")) or datetime.min, -n, loc))
-    return [loc for *_, loc in sorted(children, reverse=True)]
-
-
-_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
-_ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
-
-
-def named_feeds(body: str, base_url: str) -> list[str]:
-    """The feeds a web page names for itself (``<link rel="alternate" type="application/rss+xml"
-    href="…">``, as feed readers discover them), in page order; none when the body is a feed."""
-    head = body[:200_000]
-    if not re.search(r"<html[\s>]", head[:5_000], re.I):
-        return []  # a feed, or neither: list_entries says which
-    found = []
-    for tag in _LINK_TAG.findall(head):
-        attrs = {m.group(1).lower(): html_lib.unescape(next(g for g in m.groups()[1:] if g is not None))
-                 for m in _ATTRIBUTE.finditer(tag)}
-        if ("alternate" in attrs.get("rel", "").lower().split() and attrs.get("href")
-                and attrs.get("type", "").split(";")[0].strip().lower() in FEED_TYPES):
-            try:
-                found.append(canonical_url(urljoin(base_url, attrs["href"])))
-            except InvalidURL:
-                continue
-    return list(dict.fromkeys(found))
-
-
-_BLOCK_END = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/blockquote|/tr)\b[^>]*>", re.I)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def _item_text(entry) -> str:
-    """A feed item's own text as plain paragraphs: its fullest content (content:encoded), else
-    its summary (feedparser has already sanitized the markup)."""
-    values = [c.get("value") or "" for c in entry.get("content") or []]
-    fragment = max(values, key=len) if any(values) else entry.get("summary") or ""
-    text = _TAG.sub(" ", _BLOCK_END.sub("\n", fragment))
-    lines = (" ".join(html_lib.unescape(line).split()) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def _entry_time(entry) -> datetime | None:
-    """A feed item's publication time (else its update time) as naive UTC; feedparser has
-    already read RSS and Atom dates into UTC struct_time."""
-    t = entry.get("published_parsed") or entry.get("updated_parsed")
-    try:
-        return datetime(*t[:6]) if t else None
-    except (TypeError, ValueError):
-        return None
 
 
 # htmldate's parameters as trafilatura sets them, with the time of day kept: by default a
@@ -261,9 +120,7 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
                 return follow_named_feed(store, fetcher, source, feeds[0], stop)
             children = sitemap_children(text) if source.kind == "sitemap" else []
             if children:
-                entries = _index_entries(fetcher, source, children[:SITEMAP_CHILDREN])
-                listing.headers.pop("etag", None)  # an index can stay the same while its sitemaps change:
-                listing.headers.pop("last-modified", None)  # it is read whole each round
+                entries = _index_entries(fetcher, source, children[:SITEMAP_CHILDREN], report)
             else:
                 entries = list_entries(source, text, listing.url)
             report.seen = len(entries)
@@ -273,8 +130,9 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
                 _ingest_url(store, fetcher, source, url, report, listed)
             else:
                 # Remember the validators only after every entry was handled, so a round
-                # interrupted by SIGTERM re-reads the listing and resumes where it stopped.
-                source.etag, source.last_modified = listing.etag, listing.last_modified
+                # interrupted by SIGTERM re-reads the listing and resumes where it stopped. A
+                # sitemap index can stay the same while its sitemaps change: it is read whole.
+                source.etag, source.last_modified = (None, None) if children else (listing.etag, listing.last_modified)
         source.last_success = _now().isoformat()
         source.last_error = None if not report.errors else f"{len(report.errors)} article error(s): {report.errors[0]}"
         source.consecutive_failures = 0
@@ -290,31 +148,21 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
     return report
 
 
-def _index_entries(fetcher: Fetcher, source: Source, sitemaps: list[str]) -> dict[str, Listed]:
-    """The pages of a sitemap index's newest sitemaps, newest sitemap first, up to ``MAX_ENTRIES``."""
+def _index_entries(fetcher: Fetcher, source: Source, sitemaps: list[str], report: PollReport) -> dict[str, Listed]:
+    """The pages of a sitemap index's newest sitemaps, newest sitemap first, up to ``MAX_ENTRIES``;
+    a sitemap that fails is that sitemap's error, and the others are still read."""
     entries: dict[str, Listed] = {}
     for url in sitemaps:
-        child = fetcher.fetch(url, allow_private=source.allow_private)
-        for page, when in list_entries(source, listing_text(child, fetcher.options.max_bytes), child.url).items():
+        try:
+            child = fetcher.fetch(url, allow_private=source.allow_private)
+            listed = list_entries(source, listing_text(child, fetcher.options.max_bytes), child.url)
+        except FetchError as exc:
+            report.errors.append(f"{url}: {exc.reason}")
+            continue
+        for page, when in listed.items():
             if len(entries) < MAX_ENTRIES:
                 entries.setdefault(page, when)
     return entries
-
-
-def listing_text(result, max_bytes: int) -> str:
-    """A listing's text; a gzipped file (sitemap.xml.gz, served as is rather than with a
-    Content-Encoding) is unpacked first, up to ``max_bytes``."""
-    data = result.content
-    if data[:2] == b"\x1f\x8b":
-        unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            data = unpacker.decompress(data, max_bytes)
-        except zlib.error:
-            raise FetchError("corrupt gzip listing") from None
-        if unpacker.unconsumed_tail:
-            raise FetchError(f"listing too large unpacked (> {max_bytes} bytes)")
-        return decode_body(data, "")
-    return result.text()
 
 
 def follow_named_feed(store: Store, fetcher: Fetcher, page: Source, feed_url: str,
@@ -351,8 +199,11 @@ def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report
         # Extraction runs third-party parsers over whatever a server sent. A page that makes
         # one raise is that page's error: raised on, it ended the round, and every round
         # after it met the same page first, so the source never got past it.
-        reason = exc.reason if isinstance(exc, FetchError) else f"extraction failed ({type(exc).__name__})"
-        article = article_from_listing(url, _outlet_key(source), listed)
+        if isinstance(exc, FetchError):
+            reason = exc.reason
+        else:  # the fetch itself raises only FetchError for what a server does
+            reason = f"{'extraction' if validators[2] else 'fetch'} failed ({type(exc).__name__})"
+        article = article_from_listing(url, _outlet_key(source), listed, _now())
         if article is None:
             report.errors.append(f"{url}: {reason}")
             store.http_cache_put(url, None, None, getattr(exc, "status", None) or 0)
@@ -362,18 +213,6 @@ def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report
     store.http_cache_put(url, *validators)
     report.new += result.new
     report.new_ids.extend(result.new_ids)
-
-
-def article_from_listing(url: str, outlet: str, listed: Listed) -> Article | None:
-    """The article as its feed item gives it, for a page that cannot be had (a server that
-    refuses crawlers, a page whose text only scripts fill in): many feeds carry the whole text.
-    An excerpt shorter than ``FEED_TEXT_MIN`` characters is not an article."""
-    if len(listed.text) < FEED_TEXT_MIN:
-        return None
-    page = clean_page(listed.text)
-    if not page.body:
-        return None
-    return article_from_page(page, url, outlet, listed.title, published=listed.time, extracted=_now())
 
 
 def _due(source: Source, now: datetime) -> bool:
