@@ -21,7 +21,7 @@ def test_a_copy_carries_articles_deletions_names_vectors_and_sources(store, demo
     rng = np.random.default_rng(1)
     vectors = {r.url: rng.normal(size=384).astype(np.float32) for r in source.iter_index_rows(heads_only=True)}
     source.put_embeddings(MODEL_NAME, [(source.article_id(u), v.tobytes()) for u, v in list(vectors.items())[:10]])
-    feed = source.add_source(Source(url="https://feeds.example/rss", name="feeds", kind="feed"))
+    feed = source.add_source(Source(url="https://feeds.example/rss", name="feeds", kind="feed", every_minutes=60))
     feed.etag, feed.consecutive_failures, feed.last_error = '"v7"', 2, "HTTP 503"
     source.update_source(feed)
 
@@ -32,7 +32,7 @@ def test_a_copy_carries_articles_deletions_names_vectors_and_sources(store, demo
     copied = {store.get_article(a).url: np.frombuffer(v, dtype=np.float32) for a, v in store.embeddings(MODEL_NAME)}
     assert len(copied) == 10 and all(np.array_equal(v, vectors[u]) for u, v in copied.items())  # by URL, not id
     [src] = store.list_sources()
-    assert (src.url, src.etag, src.consecutive_failures, src.last_error) == (feed.url, '"v7"', 2, "HTTP 503")
+    assert (src.url, src.etag, src.consecutive_failures, src.last_error, src.every_minutes) == (feed.url, '"v7"', 2, "HTTP 503", 60)
     wire = source.get_article(source.article_id("https://wahanews.example/news/5001"))
     there = store.get_article(store.article_id(wire.url))
     assert (there.title, there.body, there.time, there.source_attribution) == (wire.title, wire.body, wire.time, wire.source_attribution)
