@@ -219,6 +219,8 @@ def test_sources_list_shows_whole_urls_and_the_last_error(tmp_path):
     # A source's own interval: given when added, changed by adding it again.
     assert "every 5 min" in run("--db", db, "sources", "add", url, "--every", "5").stdout
     assert run("--db", db, "sources", "list").stdout.splitlines()[1].split()[3] == "5m"
+    assert run("--db", db, "sources", "add", url, "--name", "سياسة").exit_code == 0  # no --every: it stays
+    assert run("--db", db, "sources", "list").stdout.splitlines()[1].split()[3] == "5m"
     assert run("--db", db, "sources", "add", url, "--every", "0").exit_code == 2
 
 

@@ -161,3 +161,13 @@ def test_index_row_heads_are_the_rows_without_their_texts(demo_store):
     assert any(r.body_norm for r in full)
     some = [full[3].id, full[1].id]
     assert [r.id for r in demo_store.iter_index_rows(some, heads_only=True)] == [full[1].id, full[3].id]
+
+
+def test_adding_a_source_again_keeps_its_interval_unless_given(store):
+    from khabar.models import Source
+
+    store.add_source(Source(url="https://x.test/rss", name="x", every_minutes=30))
+    store.add_source(Source(url="https://x.test/rss", name="renamed"))  # no interval given: it stays
+    assert [(s.name, s.every_minutes) for s in store.list_sources()] == [("renamed", 30)]
+    store.add_source(Source(url="https://x.test/rss", name="renamed", every_minutes=5))
+    assert store.list_sources()[0].every_minutes == 5

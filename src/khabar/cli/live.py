@@ -107,7 +107,7 @@ def sources_add(
     kind: str = typer.Option("feed", "--kind", help="feed | page | sitemap"),
     allow_private: bool = typer.Option(False, "--allow-private", help="Lift the SSRF guard for this source and its pages"),
     every: Optional[int] = typer.Option(None, "--every", min=1, max=10080,
-                                        help="Minutes between polls [default: 15]; adding a source again changes it"),
+                                        help="Minutes between polls [default: 15]; adding a source again with --every changes it"),
 ) -> None:
     """Follow a source (a site's home page given as a feed hands over to the feed it names)."""
     from ..ingest.urls import InvalidURL, canonical_url

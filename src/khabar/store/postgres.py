@@ -448,7 +448,7 @@ class PostgresStore(Store):
             lambda conn: conn.execute(
                 "INSERT INTO sources(url, name, kind, allow_private, enabled, every_minutes) VALUES (%s,%s,%s,%s,%s,%s)"
                 " ON CONFLICT (url) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
-                " allow_private = excluded.allow_private, every_minutes = excluded.every_minutes RETURNING id",
+                " allow_private = excluded.allow_private, every_minutes = coalesce(excluded.every_minutes, sources.every_minutes) RETURNING id",
                 (source.url, source.name, source.kind, bool(source.allow_private), bool(source.enabled), source.every_minutes),
             ).fetchone()[0]
         )

@@ -434,7 +434,7 @@ class SQLiteStore(Store):
             conn.execute(
                 "INSERT INTO sources(url, name, kind, allow_private, enabled, every_minutes) VALUES (?,?,?,?,?,?)"
                 " ON CONFLICT(url) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
-                " allow_private = excluded.allow_private, every_minutes = excluded.every_minutes",
+                " allow_private = excluded.allow_private, every_minutes = coalesce(excluded.every_minutes, sources.every_minutes)",
                 (source.url, source.name, source.kind, int(source.allow_private), int(source.enabled), source.every_minutes),
             )
             return conn.execute("SELECT id FROM sources WHERE url = ?", (source.url,)).fetchone()[0]
