@@ -91,6 +91,10 @@ class Site:
                            + "</sitemap>" for loc, mod in children)
             return 200, {"Content-Type": "application/xml", "ETag": etag}, (
                 f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</sitemapindex>').encode()
+        if path == "/ttl.xml":  # a feed asking to be read at most every 90 minutes
+            return 200, {"Content-Type": "application/rss+xml"}, (
+                f'<rss version="2.0"><channel><title>t</title><ttl>90</ttl>'
+                f'<item><title>x</title><link>http://{self.host}/a/1.html</link></item></channel></rss>').encode()
         if path == "/sitemap_index_gone.xml":  # its newest sitemap is gone
             body = "".join(f"<sitemap><loc>http://{self.host}{loc}</loc><lastmod>{mod}</lastmod></sitemap>"
                            for loc, mod in (("/sitemap-gone.xml", "2026-03-06"), ("/sitemap-march.xml", "2026-03-01")))
@@ -387,6 +391,12 @@ def test_a_source_is_next_polled_after_its_own_interval(site, fetcher, store):
     wait = {name: datetime.fromisoformat(s.next_poll) - now for name, s in got.items()}
     assert timedelta(minutes=59) < wait["hourly"] <= timedelta(minutes=60) and got["hourly"].every_minutes == 60
     assert timedelta(minutes=14) < wait["default"] <= timedelta(minutes=15) and got["default"].every_minutes is None
+    # A feed's <ttl> lengthens the default; a source's own interval is the operator's word and stands.
+    for every, expected in ((None, 90), (5, 5)):
+        ttl = store.add_source(Source(url=url(site, "/ttl.xml"), name="ttl", kind="feed", every_minutes=every))
+        poll_source(store, fetcher, ttl)
+        wait_ttl = datetime.fromisoformat(next(s for s in store.list_sources() if s.name == "ttl").next_poll) - now
+        assert timedelta(minutes=expected - 1) < wait_ttl <= timedelta(minutes=expected + 1)
     # A failing daily source waits its day (backing off stops at 12 hours or its interval, the longer).
     assert got["broken"].consecutive_failures == 1 and timedelta(hours=23) < wait["broken"] <= timedelta(days=1)
 

@@ -12,7 +12,7 @@ import html as html_lib
 import re
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -23,7 +23,7 @@ from .clean import article_from_page, clean_page
 from .fetch import FetchError, decode_body
 from .urls import InvalidURL, canonical_url
 
-__all__ = ["Listed", "list_entries", "named_feeds", "sitemap_children", "listing_text", "article_from_listing",
+__all__ = ["Listed", "list_entries", "named_feeds", "sitemap_children", "listing_text", "article_from_listing", "feed_ttl",
            "MAX_ENTRIES", "FEED_TEXT_MIN", "SITEMAP_CHILDREN"]
 
 MAX_ENTRIES = 200
@@ -163,6 +163,16 @@ def _entry_time(entry) -> datetime | None:
         return datetime(*t[:6]) if t else None
     except (TypeError, ValueError):
         return None
+
+
+MAX_TTL_MINUTES = 24 * 60
+
+
+def feed_ttl(body: str) -> timedelta | None:
+    """How long an RSS feed asks to be left alone between reads (``<ttl>`` minutes, up to a
+    day), or None when it does not say."""
+    m = re.search(r"<ttl>\s*(\d{1,6})\s*</ttl>", body[:20_000], re.I)
+    return timedelta(minutes=min(int(m.group(1)), MAX_TTL_MINUTES)) if m and int(m.group(1)) > 0 else None
 
 
 def listing_text(result, max_bytes: int) -> str:

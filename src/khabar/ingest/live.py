@@ -30,7 +30,7 @@ from ..store import Store
 from .bulk import parse_time
 from .clean import article_from_page, clean_page
 from .fetch import Fetcher, FetchError
-from .listings import MAX_ENTRIES, SITEMAP_CHILDREN, Listed, article_from_listing, list_entries, listing_text, named_feeds, sitemap_children
+from .listings import MAX_ENTRIES, SITEMAP_CHILDREN, Listed, feed_ttl, article_from_listing, list_entries, listing_text, named_feeds, sitemap_children
 
 __all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "follow_named_feed",
            "poll_interval"]
@@ -97,9 +97,12 @@ def published_time(page_date: datetime | None, listed_time: datetime | None) -> 
     return page_date
 
 
-def poll_interval(source: Source) -> timedelta:
-    """Time between two polls of ``source``: its own (``sources add --every``), else 15 minutes."""
-    return timedelta(minutes=source.every_minutes) if source.every_minutes else POLL_INTERVAL
+def poll_interval(source: Source, asked: timedelta | None = None) -> timedelta:
+    """Time between two polls of ``source``: its own (``sources add --every``), else 15 minutes
+    or what its feed ``asked`` for (an RSS ``<ttl>``), the longer."""
+    if source.every_minutes:
+        return timedelta(minutes=source.every_minutes)
+    return max(POLL_INTERVAL, asked) if asked else POLL_INTERVAL
 
 
 def _outlet_key(source: Source) -> str:
@@ -109,12 +112,14 @@ def _outlet_key(source: Source) -> str:
 def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.Event | None = None,
                 discover: bool = True) -> PollReport:
     report = PollReport(source=source.url)
+    asked = None
     try:
         listing = fetcher.fetch(source.url, source.etag, source.last_modified, allow_private=source.allow_private)
         if listing.not_modified:
             report.not_modified = True
         else:
             text = listing_text(listing, fetcher.options.max_bytes)
+            asked = feed_ttl(text) if source.kind == "feed" else None
             feeds = named_feeds(text, listing.url) if source.kind == "feed" and discover else []
             if feeds:
                 return follow_named_feed(store, fetcher, source, feeds[0], stop)
@@ -136,7 +141,7 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
         source.last_success = _now().isoformat()
         source.last_error = None if not report.errors else f"{len(report.errors)} article error(s): {report.errors[0]}"
         source.consecutive_failures = 0
-        source.next_poll = (_now() + poll_interval(source)).isoformat()
+        source.next_poll = (_now() + poll_interval(source, asked)).isoformat()
     except FetchError as exc:
         report.errors.append(f"{source.url}: {exc.reason}")
         source.last_error = exc.reason
