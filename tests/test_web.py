@@ -404,6 +404,19 @@ def test_latest_lists_every_outlet_newest_first_each_text_once(client, monkeypat
     assert not set(re.findall(r'<li><a href="/articles/(\d+)">', first)) & set(re.findall(r'<li><a href="/articles/(\d+)">', second))
 
 
+def test_a_feed_unchanged_since_the_readers_last_poll_costs_a_304_and_pages_travel_gzipped(client):
+    first = client.get("/feeds/latest.atom")
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and etag.startswith('"') and "max-age" in first.headers["cache-control"]
+    for asked in (etag, f"W/{etag}", f'"other", {etag}'):
+        again = client.get("/feeds/latest.atom", headers={"If-None-Match": asked})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert client.get("/feeds/latest.atom", headers={"If-None-Match": '"stale"'}).status_code == 200
+    assert client.get("/feeds/top.atom").headers["etag"] != etag  # each feed its own
+    page = client.get("/latest", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and "الأحدث" in page.text
+
+
 def test_atom_links_use_the_public_url_when_set(tmp_path, demo_path):
     from khabar.store import SQLiteStore
 
