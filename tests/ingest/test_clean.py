@@ -28,7 +28,7 @@ BODY = [
 
 @pytest.mark.parametrize(
     "marker",
-    ["اقرأ أيضاً:", "اقرأ أيضا", "اقرأ ايضاً", "إقرأ أيضًا :", "اقْرَأ أيضاً"],
+    ["اقرأ أيضاً:", "اقرأ أيضا", "اقرأ ايضاً", "إقرأ أيضًا :", "اقْرَأ أيضاً", "طالع أيضاً:", "شاهد أيضا"],
 )
 def test_read_also_marker_variants(marker):
     text = "\n\n".join(BODY + ["المصدر: وكالة الأنباء", marker, "عنوان المقال الآخر", "فقرة من المقال الآخر."])
@@ -38,7 +38,8 @@ def test_read_also_marker_variants(marker):
     assert [(r.title, r.body) for r in page.read_also] == [("عنوان المقال الآخر", ["فقرة من المقال الآخر."])]
 
 
-@pytest.mark.parametrize("marker", ["مقالات مشابهة", "مقالات ذات صلة", "أخبار ذات صلة:", "أخبار ذات صله"])
+@pytest.mark.parametrize("marker", ["مقالات مشابهة", "مقالات ذات صلة", "أخبار ذات صلة:", "أخبار ذات صله", "ذات صلة",
+                                    "مواد ذات صلة", "روابط ذات صلة:"])
 @pytest.mark.parametrize("bullet", ["• ", "- ", "* ", ""])
 def test_similar_marker_and_bullet_variants(marker, bullet):
     text = "\n".join(BODY + [marker, f"{bullet}العنوان الأول", f"{bullet}العنوان الثاني"])
@@ -46,6 +47,25 @@ def test_similar_marker_and_bullet_variants(marker, bullet):
     assert page.body == BODY
     assert page.similar == ["العنوان الأول", "العنوان الثاني"]
     assert page.source is None
+
+
+@pytest.mark.parametrize("verb", ["اقرأ", "طالع", "شاهد"])
+def test_an_inline_read_also_link_is_a_title_but_a_sentence_after_the_words_stays_body(verb):
+    link = f"{verb} أيضاً: عنوان مقال آخر عن الحدائق"
+    page = clean_page("\n".join(BODY[:1] + [link] + BODY[1:]))
+    assert page.body == BODY and [r.title for r in page.read_also] == ["عنوان مقال آخر عن الحدائق"]
+    sentence = (f"{verb} أيضاً ما جرى في الاجتماع الأخير للمجلس البلدي الذي ناقش خلاله الأعضاء خطة تطوير الحدائق "
+                "العامة في الأحياء الشمالية والجنوبية من المدينة وتمويلها من الميزانية العامة خلال السنوات الخمس المقبلة.")
+    page = clean_page("\n".join(BODY + [sentence]))
+    assert page.body == BODY + [sentence] and not page.read_also  # a long sentence is no link
+
+
+def test_share_and_copyright_lines_are_not_the_article():
+    trailer = ["تابعونا على تويتر وفيسبوك", "جميع الحقوق محفوظة © 2026", "شارك الخبر"]
+    page = clean_page("\n".join(BODY + trailer))
+    assert page.body == BODY
+    kept = "تابعونا على مدى سنوات طويلة ونحن ننقل إليكم أخبار المدينة بكل أمانة، وقد آن أوان التجديد في كل شيء نقدمه لكم."
+    assert clean_page("\n".join(BODY + [kept])).body == BODY + [kept]  # a sentence, not a button
 
 
 def test_mentions_of_source_stay_in_body():

@@ -30,12 +30,18 @@ from ..text import normalize_arabic, strip_diacritics
 __all__ = ["CleanedPage", "ReadAlso", "clean_page", "split_paragraphs", "article_from_page"]
 
 _BULLET = re.compile(r"^\s*(?:[•·●▪◦■□►▸‣⁃*\-–—]|\d{1,2}[.)-])\s+")
-_READ_ALSO_STRICT = re.compile(r"^اقرا\s*ايضا\s*[:：\-–—]?\s*(?P<rest>.*)$")
+# "Read also", and its cousins "see also" and "watch also".
+_READ_ALSO_STRICT = re.compile(r"^(?:اقرا|طالع|شاهد)\s*ايضا\s*[:：\-–—]?\s*(?P<rest>.*)$")
+_MAX_LINK_WORDS = 25  # an inline read-also link is a headline; a longer line is a sentence
 _SIMILAR = re.compile(
-    r"^(?:مقالات|اخبار|مواضيع|موضوعات|تقارير|قصص)\s+"
+    r"^(?:مقالات|اخبار|مواضيع|موضوعات|تقارير|قصص|مواد|روابط)\s+"
     r"(?:مشابهه|ذات صله|متعلقه|مرتبطه|اخري|قد تهمك|مقترحه)\s*[:：]?$"
 )
-_SIMILAR_ALT = re.compile(r"^(?:قد يهمك ايضا|قد يعجبك ايضا|اقرا المزيد|المزيد من الاخبار)\s*[:：]?$")
+_SIMILAR_ALT = re.compile(r"^(?:قد يهمك ايضا|قد يعجبك ايضا|اقرا المزيد|المزيد من الاخبار|ذات صله)\s*[:：]?$")
+# A page's buttons and footer, glued to the text: share and follow prompts, copyright lines.
+_CHROME = re.compile(r"^(?:تابعونا|تابعوا\s+(?:حساب|صفح|قنا)|جميع الحقوق محفوظه|حقوق النشر محفوظه"
+                     r"|شارك(?:وا)?\s+(?:الخبر|المقال|هذا)|(?:©|\(c\))\s*\d{4})")
+_MAX_CHROME_WORDS = 10
 _SOURCE = re.compile(r"^(?:المصدر|المصادر|مصدر الخبر)\s*(?:[:：\-–—]\s*(?P<rest>.*))?$")
 _TERMINAL = tuple('.!?؟…:"»”)]\'')
 _MAX_SOURCE_WORDS = 8
@@ -75,7 +81,8 @@ def split_paragraphs(text: str) -> list[str]:
 
 # Markers are short lines starting with one of a few words; checking the raw head of a
 # line first avoids normalizing every paragraph of every imported article.
-_MAYBE_MARKER = re.compile(r"^(?:[اإأآٱ]قر|المص|مصدر|مقال|[اإأآ]خبار|مواض|موضوع|تقارير|قصص|قد ي|المزيد)")
+_MAYBE_MARKER = re.compile(r"^(?:[اإأآٱ]قر|المص|مصدر|مقال|[اإأآ]خبار|مواض|موضوع|تقارير|قصص|قد ي|المزيد|طالع|شاهد"
+                           r"|ذات|مواد|رواب|تابع|جميع|حقوق|شارك|©|\(c\))")
 _MAX_MARKER_CHARS = 300
 
 
@@ -88,7 +95,12 @@ def _marker_form(line: str) -> str:
 
 
 def _is_read_also(norm: str) -> re.Match | None:
-    return _READ_ALSO_STRICT.match(norm)
+    m = _READ_ALSO_STRICT.match(norm)
+    return m if m and len(m.group("rest").split()) <= _MAX_LINK_WORDS else None
+
+
+def _is_chrome(norm: str) -> bool:
+    return bool(_CHROME.match(norm)) and len(norm.split()) <= _MAX_CHROME_WORDS
 
 
 def _is_similar(norm: str) -> bool:
@@ -142,6 +154,8 @@ def clean_page(text: str) -> CleanedPage:
         if _is_similar(norm):
             state, current = "similar", None
             continue
+        if _is_chrome(norm):
+            continue  # a share button or a copyright line: neither article's text
         source = _source_value(norm, raw)
         if source is not None and state in ("body", "read_also_body"):
             if source:
