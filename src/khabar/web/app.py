@@ -51,6 +51,11 @@ def _date(value: str) -> datetime | None:
         return None
 
 
+def names_of(names: dict[str, str]):
+    """An outlet key → its display name (the key when it has none), as the feeds take it."""
+    return lambda key: names.get(key, key)
+
+
 def _base(request: Request, public_url: str) -> str:
     """The server's own address for absolute links (feeds): ``Settings.public_url`` when set,
     else the address the client reached it at."""
@@ -104,7 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
         store.close()
 
     app = FastAPI(title="Khabar", version="0.1.0", description="Arabic-first news aggregation API", lifespan=lifespan)
-    # Pages, feeds and JSON are Arabic text: gzip takes 60-80% off what crosses the network (demo pages, feeds and JSON).
+    # Pages, feeds and JSON are Arabic text: gzip takes 60-80% off what crosses the network (the demo's).
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     cache: dict = {}
 
@@ -236,8 +241,7 @@ def create_app(settings: Settings) -> FastAPI:
         return _error_page(request, 404 if in_path else 400)
 
     def page(request: Request, name: str, **data) -> HTMLResponse:
-        names = outlet_names()
-        data["outlet_name"] = lambda key: names.get(key, key)
+        data["outlet_name"] = names_of(outlet_names())
         data["when"] = lambda value, minutes=True: time_element(value, zone, minutes)
         return TEMPLATES.TemplateResponse(request, name, data)
 
@@ -276,22 +280,20 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/feeds/top.atom")
     def top_feed(request: Request):
-        return atom(request, feeds.top_stories_feed(views.top_stories(store, 1.0, 30, min_stories=FRONT_PAGE_MIN_STORIES),
-                                           _base(request, settings.public_url)))
+        data = views.top_stories(store, 1.0, 30, min_stories=FRONT_PAGE_MIN_STORIES)
+        return atom(request, feeds.top_stories_feed(data, _base(request, settings.public_url)))
 
     @app.get("/stories/{story_id}/feed.atom")
     def story_feed(request: Request, story_id: int):
         data = views.story_page(store, story_id, engine(), with_related=False)
         if data is None:
             raise HTTPException(status_code=404, detail=f"no story {story_id}")
-        names = outlet_names()
-        return atom(request, feeds.story_feed(data, _base(request, settings.public_url), lambda key: names.get(key, key)))
+        return atom(request, feeds.story_feed(data, _base(request, settings.public_url), names_of(outlet_names())))
 
     @app.get("/feeds/latest.atom")
     def latest_feed(request: Request):
-        names = outlet_names()
-        return atom(request, feeds.latest_feed(views.latest_page(store, engine().ranker, SEARCH_FEED_ITEMS, 0),
-                                      _base(request, settings.public_url), lambda key: names.get(key, key)))
+        data = views.latest_page(store, engine().ranker, SEARCH_FEED_ITEMS, 0)
+        return atom(request, feeds.latest_feed(data, _base(request, settings.public_url), names_of(outlet_names())))
 
     @app.get("/feeds/search.atom")
     def search_feed(request: Request, q: str = Query(..., min_length=1, max_length=500), outlet: Optional[str] = None):
@@ -299,9 +301,8 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(status_code=422, detail="q is blank")
         data = search.search_page(store, q, outlet or None, None, None, SEARCH_FEED_ITEMS, 0, copies=engine().ranker,
                                   newest_first=True)
-        names = outlet_names()
-        return atom(request, feeds.search_feed(data, _base(request, settings.public_url), lambda key: names.get(key, key),
-                                      outlet or None))
+        return atom(request, feeds.search_feed(data, _base(request, settings.public_url), names_of(outlet_names()),
+                                               outlet or None))
 
     @app.get("/search", response_class=HTMLResponse)
     def search_html(request: Request, q: str = Query("", max_length=500), outlet: Optional[str] = None,
