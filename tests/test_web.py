@@ -378,6 +378,7 @@ def test_latest_lists_every_outlet_newest_first_each_text_once(client, monkeypat
     page = client.get("/latest")
     assert page.status_code == 200 and 'href="/latest"' in page.text  # in every page's header
     items = re.findall(r'<li><a href="/articles/(\d+)">', page.text)
+    assert [str(a["id"]) for a in client.get("/api/latest").json()["articles"]] == items  # one function, both views
     stored = client.get("/api/articles", params={"limit": 200}).json()["articles"]
     assert len(items) == len(set(items)) < len(stored)  # copies folded into one line each
     wire = client.get("/api/articles/by-url", params={"url": "https://wahanews.example/news/5001"}).json()["id"]

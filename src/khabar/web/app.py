@@ -144,6 +144,11 @@ def create_app(settings: Settings) -> FastAPI:
         return art
 
     # --- JSON API -----------------------------------------------------------------------
+    @app.get("/api/latest")
+    def api_latest(limit: int = Query(OUTLET_PAGE, ge=1, le=200), offset: int = Query(0, ge=0)):
+        """Every outlet's newest articles, each text once (the /latest page's data)."""
+        return views.latest_page(store, engine().ranker, limit, offset)
+
     @app.get("/api/articles")
     def api_articles(outlet: Optional[str] = None, since: Optional[datetime] = None, until: Optional[datetime] = None,
                      limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
