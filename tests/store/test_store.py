@@ -171,3 +171,25 @@ def test_adding_a_source_again_keeps_its_interval_unless_given(store):
     assert [(s.name, s.every_minutes) for s in store.list_sources()] == [("renamed", 30)]
     store.add_source(Source(url="https://x.test/rss", name="renamed", every_minutes=5))
     assert store.list_sources()[0].every_minutes == 5
+
+
+def test_a_thread_that_has_ended_leaves_no_reader_connection_behind(store):
+    """Each crawl round polls from fresh pool threads; their reader connections must go with
+    them (PostgreSQL allows a hundred, and a day holds about a hundred rounds)."""
+    def read():
+        store.stats()
+
+    for _ in range(12):
+        t = threading.Thread(target=read)
+        t.start()
+        t.join()
+    seen = []
+
+    def read_and_look():
+        read()  # a new thread's reader clears the ended threads' readers out
+        seen.extend(t for t, _ in store._readers)
+
+    last = threading.Thread(target=read_and_look)
+    last.start()
+    last.join()
+    assert last in seen and len(seen) <= 2  # its own, and at most the main thread's

@@ -41,7 +41,7 @@ class PostgresStore(Store):
         self._pg = _psycopg()
         self.dsn = dsn
         self._local = threading.local()
-        self._readers: list = []
+        self._readers: list = []  # (thread, connection): each reader and the thread it serves
         self._readers_lock = threading.Lock()
         self._write_lock = threading.Lock()
         try:
@@ -76,7 +76,17 @@ class PostgresStore(Store):
             conn = self._pg.connect(self.dsn, autocommit=True)
             self._local.conn = conn
             with self._readers_lock:
-                self._readers.append(conn)
+                # A thread that has ended reads no more: its connection is closed here. Kept, every
+                # crawl round's pool threads left theirs open for good, and a server's hundred
+                # connections ran out after a day of rounds.
+                alive = []
+                for thread, reader in self._readers:
+                    if thread.is_alive():
+                        alive.append((thread, reader))
+                    else:
+                        reader.close()
+                self._readers = alive
+                self._readers.append((threading.current_thread(), conn))
         return conn
 
     def _one(self, sql: str, args=()):
@@ -92,7 +102,7 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         with self._readers_lock:
-            for conn in self._readers:
+            for _, conn in self._readers:
                 conn.close()
             self._readers.clear()
         with self._write_lock:

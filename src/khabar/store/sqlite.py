@@ -39,7 +39,7 @@ class SQLiteStore(Store):
             self._keepalive = None
         self.path = path
         self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
+        self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []  # each reader and its thread
         self._readers_lock = threading.Lock()
         try:
             if self._keepalive is None:
@@ -87,13 +87,14 @@ class SQLiteStore(Store):
             conn.execute("PRAGMA query_only = ON")
             self._local.conn = conn
             with self._readers_lock:
-                self._readers.append(conn)
+                self._readers = [(t, c) for t, c in self._readers if t.is_alive()]  # see PostgresStore._db
+                self._readers.append((threading.current_thread(), conn))
         return conn
 
     def close(self) -> None:
         self._writer.close()
         with self._readers_lock:
-            for conn in self._readers:
+            for _, conn in self._readers:
                 try:
                     conn.close()
                 except sqlite3.ProgrammingError:
