@@ -62,11 +62,16 @@ def test_article_page_in_chromium(server, tmp_path):
                   "--disable-component-update", "--disable-sync"],
         )
         page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        blocked = []  # what the pages' Content-Security-Policy refused, if anything
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
         page.goto(f"{server}/api/articles?outlet=wahanews")
         wire_id = page.evaluate("() => JSON.parse(document.body.innerText).articles[0].id")
         page.goto(f"{server}/articles/{wire_id}")
         assert page.evaluate("() => document.documentElement.dir") == "rtl"
         assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"
+        # The inline stylesheet applies under the policy (the brand is bold and green), and nothing was refused.
+        assert page.evaluate("() => getComputedStyle(document.querySelector('a.brand')).fontWeight") == "700"
+        assert page.evaluate("() => getComputedStyle(document.querySelector('a.brand')).color") == "rgb(11, 110, 79)"
         assert page.locator("#read-also a").count() == 1
         also = page.locator("#also-reported").inner_text()
         assert all(o in also for o in ("صحيفة الأفق", "النهار الرقمي", "الساحل اليوم"))
@@ -81,6 +86,7 @@ def test_article_page_in_chromium(server, tmp_path):
         page.wait_for_load_state()
         assert page.locator("h1").inner_text() == first_title
         page.screenshot(path=str(ARTIFACTS / "similar.png"), full_page=True)
+        assert blocked == []
         browser.close()
 
 

@@ -418,6 +418,15 @@ def test_a_feed_unchanged_since_the_readers_last_poll_costs_a_304_and_pages_trav
     assert page.headers["content-encoding"] == "gzip" and "الأحدث" in page.text
 
 
+def test_pages_tell_the_browser_to_run_and_load_nothing_and_nothing_is_sniffed(client):
+    for path, status in (("/", 200), ("/latest", 200), ("/search?q=سيول", 200), ("/stories/999999", 404)):
+        r = client.get(path)
+        assert r.status_code == status and "default-src 'none'" in r.headers["content-security-policy"]
+        assert "script-src" not in r.headers["content-security-policy"]  # no script may run at all
+    for path in ("/feeds/latest.atom", "/api/latest", "/api/articles/999999"):
+        assert client.get(path).headers["x-content-type-options"] == "nosniff"
+
+
 def test_atom_links_use_the_public_url_when_set(tmp_path, demo_path):
     from khabar.store import SQLiteStore
 
