@@ -427,6 +427,29 @@ def test_pages_tell_the_browser_to_run_and_load_nothing_and_nothing_is_sniffed(c
         assert client.get(path).headers["x-content-type-options"] == "nosniff"
 
 
+def test_other_sites_pages_may_read_the_api_as_configured(tmp_path, demo_path, monkeypatch):
+    from khabar.store import SQLiteStore
+
+    db = str(tmp_path / "cors.db")
+    s = SQLiteStore(db)
+    import_paths(s, [demo_path])
+    s.close()
+    site = {"Origin": "https://news.example"}
+    preflight = {**site, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    with TestClient(create_app(Settings(db=db))) as c:  # the default: any site, no credentials
+        assert c.get("/api/latest", headers=site).headers["access-control-allow-origin"] == "*"
+        ok = c.options("/api/related", headers=preflight)
+        assert ok.status_code == 200 and "POST" in ok.headers["access-control-allow-methods"]
+        assert "access-control-allow-credentials" not in ok.headers
+    monkeypatch.setenv("KHABAR_CORS_ORIGINS", "https://news.example, https://other.example")
+    with TestClient(create_app(Settings.from_env(db))) as c:
+        assert c.get("/api/latest", headers=site).headers["access-control-allow-origin"] == "https://news.example"
+        assert "access-control-allow-origin" not in c.get("/api/latest", headers={"Origin": "https://evil.example"}).headers
+    monkeypatch.setenv("KHABAR_CORS_ORIGINS", "")
+    with TestClient(create_app(Settings.from_env(db))) as c:  # none
+        assert "access-control-allow-origin" not in c.get("/api/latest", headers=site).headers
+
+
 def test_atom_links_use_the_public_url_when_set(tmp_path, demo_path):
     from khabar.store import SQLiteStore
 

@@ -100,12 +100,18 @@ class Settings:
     # The address readers reach the server at (KHABAR_PUBLIC_URL), for the absolute links of
     # Atom feeds; empty = the address of each request, which a Host header can set.
     public_url: str = ""
+    # Web origins whose pages may call the JSON API from the browser (KHABAR_CORS_ORIGINS, comma
+    # separated): a news site's own pages fetching their related block, say. "*" = any (the API is
+    # read-only but for ranking a posted text, and takes no credentials); empty = none.
+    cors_origins: tuple[str, ...] = ("*",)
 
     @classmethod
     def from_env(cls, db: str | None = None) -> "Settings":
+        origins = os.environ.get("KHABAR_CORS_ORIGINS")
         return cls(db=db or os.environ.get("KHABAR_DB") or "khabar.db",
                    display_timezone=os.environ.get("KHABAR_TZ") or "UTC",
-                   public_url=os.environ.get("KHABAR_PUBLIC_URL") or "")
+                   public_url=os.environ.get("KHABAR_PUBLIC_URL") or "",
+                   cors_origins=("*",) if origins is None else tuple(o.strip() for o in origins.split(",") if o.strip()))
 
     @property
     def db_path(self) -> Path:

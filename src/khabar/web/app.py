@@ -18,6 +18,7 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
@@ -120,6 +121,11 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Khabar", version="0.1.0", description="Arabic-first news aggregation API", lifespan=lifespan)
     # Pages, feeds and JSON are Arabic text: gzip takes 60-80% off what crosses the network (the demo's).
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    if settings.cors_origins:
+        # The API from other sites' pages (a related block on a publisher's article, say): reads,
+        # and POST /api/related; never credentials.
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type"], allow_credentials=False, max_age=3600)
 
     @app.middleware("http")
     async def no_sniffing(request: Request, call_next):
