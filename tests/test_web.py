@@ -438,6 +438,11 @@ def test_other_sites_pages_may_read_the_api_as_configured(tmp_path, demo_path, m
     preflight = {**site, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
     with TestClient(create_app(Settings(db=db))) as c:  # the default: any site, no credentials
         assert c.get("/api/latest", headers=site).headers["access-control-allow-origin"] == "*"
+        # A publisher's page knows its own address: one request gives its related block.
+        block = c.get("/api/related", params={"url": "https://wahanews.example/news/5001"}, headers=site)
+        aid = c.get("/api/articles/by-url", params={"url": "https://wahanews.example/news/5001"}).json()["id"]
+        assert block.json() == c.get(f"/api/articles/{aid}/related").json() and block.json()["similar"]
+        assert c.get("/api/related", params={"url": "https://nowhere.example/x"}).status_code == 404
         ok = c.options("/api/related", headers=preflight)
         assert ok.status_code == 200 and "POST" in ok.headers["access-control-allow-methods"]
         assert "access-control-allow-credentials" not in ok.headers

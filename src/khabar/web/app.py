@@ -193,6 +193,15 @@ def create_app(settings: Settings) -> FastAPI:
         article_or_404(article_id)
         return views.related_json(store, engine().related(article_id, k))
 
+    @app.get("/api/related")
+    def api_related_by_url(url: str = Query(..., min_length=1, max_length=4000), k: int = Query(10, ge=1, le=50)):
+        """The related block of the article stored at ``url``, in one request: what a publisher's
+        page, knowing only its own address, asks for (``khabar related URL`` on the command line)."""
+        aid = article_id_for_url(store, url)
+        if aid is None:
+            raise HTTPException(status_code=404, detail=f"no article with URL {url}")
+        return views.related_json(store, engine().related(aid, k))
+
     @app.post("/api/related")
     def api_related_to_text(text: TextIn):
         """Similar articles, read-also and stored copies for a text that is not stored (a draft,
