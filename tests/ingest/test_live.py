@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from khabar.ingest.fetch import BlockedAddress, Fetcher, FetchError, FetchOptions, check_address, decode_body
-from khabar.ingest.listings import list_entries
 from khabar.ingest.live import crawl_once, extract_article, poll_source
-from khabar.ingest.urls import canonical_url
 from khabar.models import Source
 from khabar.testing import serve_loopback
+
+from .strategies import BODIES
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -326,20 +325,6 @@ def test_a_sitemap_index_is_read_through_its_newest_sitemaps(site, fetcher, stor
     assert next(s for s in store.list_sources() if s.name == "gone").consecutive_failures == 0
 
 
-def test_a_gzipped_listing_is_unpacked_within_the_size_limit():
-    import gzip
-
-    from khabar.ingest.fetch import FetchResult
-    from khabar.ingest.listings import listing_text
-
-    packed = gzip.compress("<urlset><url><loc>http://x.test/أ</loc></url></urlset>".encode())
-    assert "http://x.test/أ" in listing_text(FetchResult("http://x.test/s.xml.gz", 200, packed), 10_000)
-    with pytest.raises(FetchError, match="too large"):  # a gzip bomb stops at the limit
-        listing_text(FetchResult("http://x.test/s.xml.gz", 200, gzip.compress(b"x" * 100_000)), 10_000)
-    with pytest.raises(FetchError, match="corrupt gzip"):
-        listing_text(FetchResult("http://x.test/s.xml.gz", 200, b"\x1f\x8bnot gzip at all"), 10_000)
-
-
 @pytest.mark.parametrize("rule, delay", [("Crawl-delay: 1", 1.0), ("Request-rate: 1/2", 2.0), ("Crawl-delay: 3600", 30.0)])
 def test_a_robots_txt_asking_for_more_time_between_requests_gets_it(rule, delay):
     times = []
@@ -488,14 +473,6 @@ def test_malformed_feed_is_recorded_and_backs_off(site, fetcher, store):
     assert health.consecutive_failures == 1 and "malformed" in health.last_error
 
 
-def test_a_feed_that_makes_feedparser_raise_is_a_malformed_feed():
-    """feedparser raises (rather than flagging ``bozo``) on a surrogate character reference."""
-    source = Source(url="http://example.com/feed", name="example", kind="feed")
-    body = "<rss><channel><title>&#xD800;</title><item><link>http://example.com/a/1</link></item></channel></rss>"
-    with pytest.raises(FetchError, match="malformed feed"):
-        list_entries(source, body, source.url)
-
-
 def test_a_page_the_extractor_raises_on_is_that_pages_error_and_the_round_goes_on(site, fetcher, store, monkeypatch):
     import khabar.ingest.live as live
 
@@ -575,37 +552,15 @@ def test_the_scheduler_outlives_a_failing_round(site, fetcher, store, settings, 
     assert store.stats()["articles"] == 3 and store.stats()["stories"] >= 1  # stored, then indexed on the retry
 
 
-# --- fuzz: whatever a server sends, a page or a listing is read or refused with a FetchError ---
-_HTML_BITS = st.sampled_from([
-    "<html>", "</html>", "<head><title>عنوان الخبر</title></head>", "<body>", "</body>", "<article>", "</article>",
-    "<p>", "</p>", "<p>قالت الوزارة اليوم إن المشروع سيكتمل خلال عامين بتكلفة كبيرة.</p>", "<div>", "</div>",
-    "<script>alert(1)</script>", "<meta property='article:published_time' content='2015-13-45'>",
-    "<!--", "-->", "<![CDATA[", "]]>", "&amp;", "&#0;", "&#xD800;", "\x00", "<p>إقرأ أيضاً:</p>", "<h2>عنوان فرعي</h2>",
-    "<?xml version='1.0'?>", "<rss version='2.0'><channel>", "<item><link>", "</link></item>", "<loc>", "</loc>",
-    "<a href='/news/2015/1'>", "</a>", "http://example.com/a/b", "javascript:alert(1)", "http://[::1", "<feed xmlns='http://www.w3.org/2005/Atom'>",
-])
-_BODIES = st.lists(st.one_of(_HTML_BITS, st.text(max_size=30)), max_size=40).map("".join)
-
-
+# --- fuzz: whatever a server sends, a page is read or refused with a FetchError (listings: test_listings) ---
 @settings(max_examples=150, deadline=None)
-@given(_BODIES)
+@given(BODIES)
 def test_fuzz_any_page_is_an_article_or_a_fetch_error(html):
     try:
         article = extract_article(html, "http://example.com/news/1", "example.com")
     except FetchError:
         return
     assert article.body and article.url == "http://example.com/news/1"
-
-
-@settings(max_examples=150, deadline=None)
-@given(_BODIES, st.sampled_from(["feed", "sitemap", "page"]))
-def test_fuzz_any_listing_gives_canonical_article_urls_or_a_fetch_error(body, kind):
-    source = Source(url="http://example.com/feed", name="example", kind=kind)
-    try:
-        urls = list(list_entries(source, body, "http://example.com/section/"))
-    except FetchError:
-        return
-    assert all(canonical_url(u) == u for u in urls) and len(urls) == len(set(urls))
 
 
 def test_a_feed_items_time_dates_its_page_unless_the_page_says_another_day(site, fetcher, store):
