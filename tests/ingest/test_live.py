@@ -431,6 +431,7 @@ def test_feed_poll_stores_cleaned_articles_then_nothing_new(site, fetcher, store
     assert any("missing.html" in e and "404" in e for e in reports[0].errors)
     art = store.get_article(store.article_id(url(site, "/a/1.html")))
     assert art.title == "افتتاح مكتبة عامة جديدة في حي النخيل"
+    assert {o["key"]: o["name"] for o in store.outlets()}[art.outlet] == "test"  # the name it was followed under
     assert art.source_attribution == "وكالة أنباء الاختبار"
     assert [r.title for r in art.read_also] == ["عنوان مقال آخر عن الحدائق"]
     assert all("اقرأ" not in p for p in art.body)

@@ -138,6 +138,9 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
                 # interrupted by SIGTERM re-reads the listing and resumes where it stopped. A
                 # sitemap index can stay the same while its sitemaps change: it is read whole.
                 source.etag, source.last_modified = (None, None) if children else (listing.etag, listing.last_modified)
+        if report.new and source.name != source.url:
+            # The name it was followed under names its outlet on the pages ("صحيفة الأفق", not the host).
+            store.set_outlet_names({_outlet_key(source): source.name})
         source.last_success = _now().isoformat()
         source.last_error = None if not report.errors else f"{len(report.errors)} article error(s): {report.errors[0]}"
         source.consecutive_failures = 0
