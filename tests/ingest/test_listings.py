@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khabar.ingest.fetch import FetchError, FetchResult
-from khabar.ingest.listings import feed_ttl, list_entries, listing_text, named_feeds, sitemap_children
+from khabar.ingest.listings import (Listed, article_from_listing, feed_ttl, list_entries, listing_text, named_feeds,
+                                    sitemap_children)
 from khabar.ingest.urls import canonical_url
 from khabar.models import Source
 
@@ -71,3 +72,14 @@ def test_fuzz_any_listing_gives_canonical_article_urls_or_a_fetch_error(body, ki
     except FetchError:
         return
     assert all(canonical_url(u) == u for u in urls) and len(urls) == len(set(urls))
+
+
+@pytest.mark.parametrize("ending, whole", [(".", True), (" […]", False), ("...", False), ("… اقرأ المزيد", False),
+                                          (" [...]", False), (" Read more »", False)])
+def test_a_feed_items_text_stands_for_its_page_only_when_whole(ending, whole):
+    from datetime import datetime
+
+    text = " ".join(["أعلنت وزارة النقل اليوم بدء تشغيل خط الحافلات السريعة الذي يربط وسط المدينة بالمطار"] * 5) + ending
+    article = article_from_listing("http://x.test/a", "x.test", Listed(None, "عنوان", text), datetime(2026, 3, 5))
+    assert (article is not None) == whole
+    assert article_from_listing("http://x.test/a", "x.test", Listed(None, "عنوان", "نص قصير."), datetime(2026, 3, 5)) is None

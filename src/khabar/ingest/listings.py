@@ -28,6 +28,9 @@ __all__ = ["Listed", "list_entries", "named_feeds", "sitemap_children", "listing
 
 MAX_ENTRIES = 200
 FEED_TEXT_MIN = 300  # characters of a feed item's own text that can stand for its page
+# ... unless it ends as an excerpt does: an ellipsis, or a "read more" link's words.
+_CUT_OFF = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\]|\[&hellip;\]|(?:اقرأ|إقرأ|اقرا) المزيد|المزيد|read more|continue reading)"
+                      r"\W*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -194,8 +197,9 @@ def listing_text(result, max_bytes: int) -> str:
 def article_from_listing(url: str, outlet: str, listed: Listed, fetched: datetime) -> Article | None:
     """The article as its feed item gives it, for a page that cannot be had (a server that
     refuses crawlers, a page whose text only scripts fill in): many feeds carry the whole text.
-    An excerpt shorter than ``FEED_TEXT_MIN`` characters is not an article."""
-    if len(listed.text) < FEED_TEXT_MIN:
+    An excerpt is not an article: shorter than ``FEED_TEXT_MIN`` characters, or cut off where the
+    feed says so (WordPress's default excerpt is 55 words and "[…]", some 330 Arabic characters)."""
+    if len(listed.text) < FEED_TEXT_MIN or _CUT_OFF.search(listed.text):
         return None
     page = clean_page(listed.text)
     if not page.body:
