@@ -6,6 +6,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 import numpy as np
 
@@ -46,6 +47,7 @@ def build_indexes(
     settings: Settings,
     force: bool = False,
     new_ids: list[int] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> dict:
     """Build everything related/search/dups/stories need. Idempotent: unchanged data is skipped.
 
@@ -66,7 +68,13 @@ def build_indexes(
     if not force and store.get_meta("indexed_version") == version and (new_ids or not stories_lack_vectors):
         return {"skipped": True, "version": version}
     timings: dict[str, float] = {}
-    with _timed(timings, "load"):
+
+    def timed(stage: str):  # each step timed, and named as it starts (the CLI's spinner says which)
+        if on_step:
+            on_step(stage)
+        return _timed(timings, stage)
+
+    with timed("load"):
         # Heads first (ids, times, hashes, titles): a round of arrivals needs the texts and
         # stems of the arrivals and of their copy candidates only; a full build reads them all.
         heads_only = bool(new_ids) and not force  # a round that may prove incremental
@@ -85,7 +93,7 @@ def build_indexes(
             rows = list(store.iter_index_rows())
     # Order matters: the lexical index first (arrivals find their copy candidates in it),
     # then copies (stories fold a copy into its canonical's story), then stories.
-    with _timed(timings, "lexical"):
+    with timed("lexical"):
         lexical = _appended_index(store, rows, before, arrivals, settings.index) if incremental else None
         appended = lexical is not None
         if appended:
@@ -98,15 +106,15 @@ def build_indexes(
             lexical = build_lexical_index(rows)
         row_of = {r.id: i for i, r in enumerate(rows)}
         new_rows = sorted(row_of[i] for i in arrivals) if incremental else None
-    with _timed(timings, "copies"):
+    with timed("copies"):
         links = _index_copies(store, rows, lexical, new_rows, settings)
-    with _timed(timings, "stories"):
+    with timed("stories"):
         vectors = _row_vectors(store, lexical)
         n_stories = _index_stories(store, rows, row_of, lexical, links, members, new_rows, vectors, settings)
     store.put_blob(LEXICAL_BLOB, version, lexical.to_bytes())
     ann = None
     if vectors is not None:
-        with _timed(timings, "ann"):
+        with timed("ann"):
             # Other articles' new vectors are rows already in the graph: only a build takes them.
             appendable = appended and gained[1] == 0
             ann = _appended_ann(store, vectors, indexed_version, lexical.size - len(arrivals)) if appendable else None

@@ -19,15 +19,21 @@ def index_cmd(force: bool = typer.Option(False, "--force", help="Rebuild even if
     from ..pipeline import build_indexes
 
     with open_store() as store:
-        with console.status("building indexes"):
-            report = build_indexes(store, state.settings, force=force)
+        with console.status("building indexes") as status:
+            report = build_indexes(store, state.settings, force=force,
+                                   on_step=lambda step: status.update(f"building indexes: {STEP_NAMES.get(step, step)}"))
     if report.get("skipped"):
         out.print("indexes are up to date")
     else:
         out.print(
             f"indexed {report['articles']} articles: {report['copy_links']} copy links, "
-            f"{report['stories']} stories ({report['seconds']})"
+            f"{report['stories']} stories ("
+            + ", ".join(f"{STEP_NAMES.get(step, step)} {seconds:.1f} s" for step, seconds in report["seconds"].items()) + ")"
         )
+
+
+STEP_NAMES = {"load": "reading articles", "lexical": "lexical index", "copies": "copies", "stories": "stories",
+              "ann": "ANN index of the e5 vectors"}
 
 
 @app.command("dups")
