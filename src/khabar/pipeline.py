@@ -29,7 +29,8 @@ STORY_ID_HIGH = "story_id_high"  # the highest story id ever handed out
 TEXT_COPY_CANDIDATES = 30  # a text that is not stored is checked for copies among this many nearest
 
 
-def index_arrivals(store: Store, settings: Settings, new_ids: list[int], progress=None) -> dict:
+def index_arrivals(store: Store, settings: Settings, new_ids: list[int], progress=None,
+                   on_step: Callable[[str], None] | None = None) -> dict:
     """A round of new arrivals (a crawl round, an import): their e5 vectors first when
     ``IndexSettings.embed_arrivals`` asks for them, then the indexes for the arrivals only.
 
@@ -39,7 +40,7 @@ def index_arrivals(store: Store, settings: Settings, new_ids: list[int], progres
     """
     if settings.index.embed_arrivals and new_ids:
         embed_missing(store, only_ids=new_ids, progress=progress)
-    return build_indexes(store, settings, new_ids=new_ids)
+    return build_indexes(store, settings, new_ids=new_ids, on_step=on_step)
 
 
 def build_indexes(

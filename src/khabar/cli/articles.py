@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 
-from .common import (app, console, open_store, out, print_error, print_json, progress_bar, require_article, state,
+from .common import (app, index_status, open_store, out, print_error, print_json, progress_bar, require_article, state,
                      with_embedded_arrivals)
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]  # --since/--until, read as UTC
@@ -83,8 +83,8 @@ def import_cmd(
                     index_arrivals(store, settings, report.new_ids,
                                    progress=lambda done, total: progress.update(task, completed=done, total=total))
             else:
-                with console.status("building indexes (copies, stories, related)"):
-                    index_arrivals(store, settings, report.new_ids)
+                with index_status("building indexes") as on_step:
+                    index_arrivals(store, settings, report.new_ids, on_step=on_step)
         data = report.to_json()
         if as_json:
             print_json(data)
@@ -165,8 +165,8 @@ def copy_cmd(
             out.print(f"copied {report.articles} articles ({report.already_there} already there), "
                       f"{report.tombstones} deletions, {report.vectors} vectors, {report.sources} sources to {to}")
             if not no_index:
-                with console.status("building the target's indexes"):
-                    built = build_indexes(target, replace(state.settings, db=to))
+                with index_status("building the target's indexes") as on_step:
+                    built = build_indexes(target, replace(state.settings, db=to), on_step=on_step)
                 if not built.get("skipped"):
                     out.print(f"indexed {built['articles']} articles: {built['copy_links']} copy links, {built['stories']} stories")
 
@@ -194,8 +194,8 @@ def delete_cmd(
             out.print(f"deleted {article.url}")
         if deleted and not no_index:
             # A deletion reassigns copies and stories around the gap: a full build (~30 s at 31k).
-            with console.status("rebuilding indexes without them"):
-                build_indexes(store, state.settings)
+            with index_status("rebuilding indexes without them") as on_step:
+                build_indexes(store, state.settings, on_step=on_step)
     if missing:
         raise typer.Exit(1)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Optional
@@ -97,6 +98,19 @@ def span_days(first, last) -> float | None:
 
 def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+# The steps of an index build (pipeline.build_indexes), as a spinner names them.
+STEP_NAMES = {"load": "reading articles", "lexical": "lexical index", "copies": "copies", "stories": "stories",
+              "ann": "ANN index of the e5 vectors"}
+
+
+@contextmanager
+def index_status(label: str):
+    """A spinner for an index build (~30 s at 31k articles) that says which step it is on: the
+    ``on_step`` to hand to ``build_indexes``."""
+    with console.status(label) as status:
+        yield lambda step: status.update(f"{label}: {STEP_NAMES.get(step, step)}")
 
 
 def progress_bar() -> Progress:

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.text import Text
 
-from .common import app, console, minute_text, open_store, out, print_error, print_json, progress_bar, require_choice, span_days, state
+from .common import STEP_NAMES, app, index_status, minute_text, open_store, out, print_error, print_json, progress_bar, require_choice, span_days, state
 
 
 # --- indexes, copies, stories -----------------------------------------------------------
@@ -19,9 +19,8 @@ def index_cmd(force: bool = typer.Option(False, "--force", help="Rebuild even if
     from ..pipeline import build_indexes
 
     with open_store() as store:
-        with console.status("building indexes") as status:
-            report = build_indexes(store, state.settings, force=force,
-                                   on_step=lambda step: status.update(f"building indexes: {STEP_NAMES.get(step, step)}"))
+        with index_status("building indexes") as on_step:
+            report = build_indexes(store, state.settings, force=force, on_step=on_step)
     if report.get("skipped"):
         out.print("indexes are up to date")
     else:
@@ -30,10 +29,6 @@ def index_cmd(force: bool = typer.Option(False, "--force", help="Rebuild even if
             f"{report['stories']} stories ("
             + ", ".join(f"{STEP_NAMES.get(step, step)} {seconds:.1f} s" for step, seconds in report["seconds"].items()) + ")"
         )
-
-
-STEP_NAMES = {"load": "reading articles", "lexical": "lexical index", "copies": "copies", "stories": "stories",
-              "ann": "ANN index of the e5 vectors"}
 
 
 @app.command("dups")
@@ -123,5 +118,5 @@ def embed_cmd(
         if n:
             # Whoever writes indexes: stories re-cluster with the vectors and the ANN index is
             # rebuilt here, so a running server switches to them instead of waiting for a crawl.
-            with console.status("indexing with the new vectors"):
-                build_indexes(store, state.settings)
+            with index_status("indexing with the new vectors") as on_step:
+                build_indexes(store, state.settings, on_step=on_step)
