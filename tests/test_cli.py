@@ -43,6 +43,12 @@ def test_import_stats_related_dups_stories(tmp_path, demo_path):
         assert all(a > b for a, b in zip(scores, scores[1:]))
     assert not any(line.split()[2] in ("https://alofoq.example/news/2101", "https://sahel.example/news/4101")
                    for line in lines if line.startswith("https://wahanews"))
+    explained = run("--db", db, "related", "https://wahanews.example/news/5001", "--explain").stdout
+    listed = sum(1 for line in explained.splitlines() if re.match(r"^ ?\d+\. |^إقرأ أيضاً", line))
+    assert listed > 1 and explained.count("      why: lexical ") == listed  # a reason under every item
+    data = json.loads(run("--db", db, "related", "https://wahanews.example/news/5001", "--explain", "--json").stdout)
+    assert data["similar"] and all(set(s["why"]) == {"lexical_share", "e5_cosine", "days_apart", "shared_terms"}
+                                   for s in data["similar"])
 
     r = run("--db", db, "related", "https://wahanews.example/news/5001", "--json")
     data = json.loads(r.stdout)

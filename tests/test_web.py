@@ -442,6 +442,8 @@ def test_other_sites_pages_may_read_the_api_as_configured(tmp_path, demo_path, m
         block = c.get("/api/related", params={"url": "https://wahanews.example/news/5001"}, headers=site)
         aid = c.get("/api/articles/by-url", params={"url": "https://wahanews.example/news/5001"}).json()["id"]
         assert block.json() == c.get(f"/api/articles/{aid}/related").json() and block.json()["similar"]
+        explained = c.get(f"/api/articles/{aid}/related", params={"explain": "true"}).json()
+        assert all("lexical_share" in s["why"] for s in explained["similar"]) and "why" not in block.json()["similar"][0]
         assert c.get("/api/related", params={"url": "https://nowhere.example/x"}).status_code == 404
         ok = c.options("/api/related", headers=preflight)
         assert ok.status_code == 200 and "POST" in ok.headers["access-control-allow-methods"]

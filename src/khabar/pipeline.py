@@ -289,6 +289,14 @@ class Engine:
             raise KeyError(article_id)
         return self._rank(rows[0], self.ranker, k)
 
+    def explain(self, article_id: int, result: RelatedResult) -> dict[int, dict]:
+        """Why each item of a stored article's related block is there (``Ranker.explain``)."""
+        rows = list(self.store.iter_index_rows([article_id]))
+        if not rows:
+            return {}
+        shown = [s.id for s in result.similar] + ([result.read_also.id] if result.read_also else [])
+        return self.ranker.explain(article_id, rows[0].title_terms, rows[0].body_terms, shown)
+
     def related_to_text(self, title: str, body: list[str], k: int | None = None, embed: bool = True,
                         when: datetime | None = None) -> RelatedResult:
         """Similar articles and a read-also pick for a text that is not stored (a draft in a

@@ -159,3 +159,19 @@ def test_copies_of_one_another_are_listed_once_unless_measuring_what_that_costs(
             else:
                 lists_with_copies += len(groups) > len(set(groups))
     assert lists_with_copies > 0
+
+
+def test_explain_gives_each_listed_items_reasons(demo_store, settings):
+    build_indexes(demo_store, settings)
+    engine = load_engine(demo_store, settings, use_dense=False)
+    wire = demo_store.article_id("https://wahanews.example/news/5001")
+    result = engine.related(wire, 10)
+    why = engine.explain(wire, result)
+    listed = [s.id for s in result.similar] + [result.read_also.id]
+    assert set(why) == set(listed)
+    best = max(why.values(), key=lambda w: w["lexical_share"])
+    assert 0 < best["lexical_share"] <= 1 and all(w["e5_cosine"] is None for w in why.values())  # lexical engine
+    plant = demo_store.article_id("https://bawaba.example/news/7108")  # the second desalination plant
+    # The wire's heaviest stems it shares: capacity, cubic metres, opening, city.
+    assert why[plant]["shared_terms"][:3] == ["طاق", "متر", "مكعب"] and why[plant]["days_apart"] == 1.0
+    assert all(len(w["shared_terms"]) <= 5 for w in why.values())

@@ -28,6 +28,8 @@ def related_cmd(
     fetch: bool = typer.Option(False, "--fetch", help="A URL that is not stored: fetch its page once (robots.txt and "
                                "the SSRF guard apply), extract it as a crawl does, and rank it without storing it"),
     allow_private: bool = typer.Option(False, "--allow-private", help="With --fetch: a page on a private or local address"),
+    explain: bool = typer.Option(False, "--explain", help="Why each item is listed: lexical share, e5 cosine, days apart, "
+                                 "shared stems (a stored article)"),
 ) -> None:
     """Read-also pick, similar articles and copies ("also reported by") for an article, or for
     a text that is not stored (--page, or a live page with --fetch)."""
@@ -65,7 +67,9 @@ def related_cmd(
         elif fetch and article_id_for_url(store, url) is None:
             data = _related_to_fetched(store, engine, url, k, not no_dense, allow_private)
         else:
-            data = related_json(store, engine.related(require_article(store, url), k))
+            aid = require_article(store, url)
+            result = engine.related(aid, k)
+            data = related_json(store, result, why=engine.explain(aid, result) if explain else None)
         if as_json or fmt == "json":
             print_json(data)
             return
@@ -85,11 +89,24 @@ def related_cmd(
         if data["read_also"]:
             ra = data["read_also"]
             out.print(f"\nإقرأ أيضاً (read also): {ra['title']}  ({name(ra['outlet'])}, {ra['time'] or 'no date'})  {ra['url']}")
+            _print_why(ra)
         out.print("\nمقالات مشابهة (similar):")
         for n, s in enumerate(data["similar"], start=1):
             out.print(f"{n:2}. {s['title']}  ({name(s['outlet'])}, {s['time'] or 'no date'})  {s['url']}")
+            _print_why(s)
         if not data["similar"]:
             out.print("  — none related closely enough")
+
+
+def _print_why(card: dict) -> None:
+    why = card.get("why")
+    if why:
+        parts = [f"lexical {why['lexical_share']:.2f} of the best"]
+        if why["e5_cosine"] is not None:
+            parts.append(f"e5 {why['e5_cosine']:.3f}")
+        if why["days_apart"] is not None:
+            parts.append(f"{why['days_apart']:+.1f} days")
+        out.print("      why: " + " · ".join(parts) + (f" · shared stems: {'، '.join(why['shared_terms'])}" if why["shared_terms"] else ""))
 
 
 def _related_to_page(store, engine, path: Path, title: str, k: int, embed: bool) -> dict:

@@ -72,6 +72,7 @@ class Ranker:
         self.vectors = vectors
         self.has_vec = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0
         self.ann = ann
+        self._terms: dict[int, str] | None = None  # column → stem, built when ``explain`` first needs it
         # What "an arbitrary article" scores against a query, lexically and (among the articles
         # with vectors) in e5 cosine: the floors below which a score says nothing.
         self.spread_rows = _spread(np.arange(index.size), SPREAD_ROWS)
@@ -166,6 +167,38 @@ class Ranker:
         read_also = self._pick_read_also(aid, pool)
         similar = [r for r in pool if read_also is None or r.id != read_also.id][:k]
         return RelatedResult(aid, read_also, similar, copies)
+
+    def explain(self, aid: int, title_terms: list[str], body_terms: list[str], others: list[int],
+                terms: int = 5) -> dict[int, dict]:
+        """Why each of ``others`` relates to the stored article ``aid``, in the ranker's own terms:
+        its lexical score as a share of the best candidate's, its e5 cosine (where both have a
+        vector), the days between them, and the query's distinctive stems it shares (the
+        heaviest first). For an editor asking why an item is listed, and for tuning."""
+        idx = self.index
+        cols, w = idx.query_vector(title_terms, body_terms, self.settings.mlt_terms)
+        lex = idx.bm25_scores(cols, w)
+        top = float(lex.max()) if len(lex) else 0.0
+        i = self.row.get(aid)
+        if self._terms is None:
+            self._terms = {c: t for t, c in idx.vocab.items()}
+        by_weight = cols[np.argsort(-w)]
+        out: dict[int, dict] = {}
+        for other in others:
+            j = self.row.get(other)
+            if j is None:
+                continue
+            held = np.asarray(idx.bm25[j, by_weight].todense()).ravel() > 0  # column slices: the index is CSC
+            cosine = None
+            if self.vectors is not None and i is not None and self.has_vec[i] and self.has_vec[j]:
+                cosine = round(float(self.vectors[i] @ self.vectors[j]), 4)
+            dt = idx.times[j] - idx.times[i] if i is not None else float("nan")
+            out[other] = {
+                "lexical_share": round(float(lex[j]) / top, 4) if top > 0 else 0.0,
+                "e5_cosine": cosine,
+                "days_apart": None if np.isnan(dt) else round(float(dt), 2),
+                "shared_terms": [self._terms[int(c)] for c in by_weight[held][:terms]],
+            }
+        return out
 
     def _pick_read_also(self, aid: int, pool: list[Scored]) -> Scored | None:
         """The next read: in the weaker half of the pool, the strongest same-story item from

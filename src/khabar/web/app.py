@@ -189,9 +189,11 @@ def create_app(settings: Settings) -> FastAPI:
         return views.article_json(article_or_404(article_id))
 
     @app.get("/api/articles/{article_id}/related")
-    def api_related(article_id: int, k: int = Query(10, ge=1, le=50)):
+    def api_related(article_id: int, k: int = Query(10, ge=1, le=50),
+                    explain: bool = Query(False, description="each item's reasons, under its card's why")):
         article_or_404(article_id)
-        return views.related_json(store, engine().related(article_id, k))
+        result = engine().related(article_id, k)
+        return views.related_json(store, result, why=engine().explain(article_id, result) if explain else None)
 
     @app.get("/api/related")
     def api_related_by_url(url: str = Query(..., min_length=1, max_length=4000), k: int = Query(10, ge=1, le=50)):

@@ -61,9 +61,10 @@ def article_json(article: Article) -> dict:
     }
 
 
-def related_json(store, result, text: dict | None = None) -> dict:
+def related_json(store, result, text: dict | None = None, why: dict[int, dict] | None = None) -> dict:
     """The related block of an article: read-also, similar list, copies ("also reported by").
-    ``text``: what to show as the article when it is not stored (``Engine.related_to_text``)."""
+    ``text``: what to show as the article when it is not stored (``Engine.related_to_text``);
+    ``why``: each listed item's reasons (``Engine.explain``), under its card's ``why``."""
     ids = [*([] if text else [result.article_id]), *(s.id for s in result.similar), *result.copies]
     if result.read_also:
         ids.append(result.read_also.id)
@@ -73,6 +74,8 @@ def related_json(store, result, text: dict | None = None) -> dict:
         c = article_card(arts[aid])
         if score is not None:
             c["score"] = round(score, 6)
+        if why and aid in why:
+            c["why"] = why[aid]
         return c
 
     # The index can be a little older than the data (the writer indexes after it stores):
