@@ -228,6 +228,10 @@ def test_sources_list_shows_whole_urls_and_the_last_error(tmp_path):
     assert run("--db", db, "sources", "add", url, "--name", "سياسة").exit_code == 0  # no --every: it stays
     assert run("--db", db, "sources", "list").stdout.splitlines()[1].split()[3] == "5m"
     assert run("--db", db, "sources", "add", url, "--every", "0").exit_code == 2
+    assert run("--db", db, "sources", "remove", "1").exit_code == 0
+    assert url not in run("--db", db, "sources", "list").stdout
+    gone = run("--db", db, "sources", "remove", "1")
+    assert gone.exit_code == 1 and "no source 1" in gone.output
 
 
 def test_eval_related_lists_the_biggest_losses_with_whole_query_urls(tmp_path):

@@ -171,6 +171,8 @@ def test_adding_a_source_again_keeps_its_interval_unless_given(store):
     assert [(s.name, s.every_minutes) for s in store.list_sources()] == [("renamed", 30)]
     store.add_source(Source(url="https://x.test/rss", name="renamed", every_minutes=5))
     assert store.list_sources()[0].every_minutes == 5
+    assert store.remove_source(store.list_sources()[0].id) and store.list_sources() == []
+    assert not store.remove_source(12345)
 
 
 def test_a_thread_that_has_ended_leaves_no_reader_connection_behind(store):

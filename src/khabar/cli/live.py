@@ -199,6 +199,16 @@ def sources_enable(source_id: int = typer.Argument(...)) -> None:
     _set_enabled(source_id, True)
 
 
+@sources_app.command("remove")
+def sources_remove(source_id: int = typer.Argument(...)) -> None:
+    """Stop following a source for good (its articles stay; `disable` keeps it listed)."""
+    with open_store() as store:
+        if not store.remove_source(source_id):
+            print_error(f"no source {source_id}")
+            raise typer.Exit(1)
+    out.print(f"source {source_id} removed")
+
+
 @app.command("crawl")
 def crawl_cmd(
     once: bool = typer.Option(False, "--once", help="One round over all enabled sources, then exit"),

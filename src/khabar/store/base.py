@@ -220,6 +220,10 @@ class Store(ABC):
     def update_source(self, source: Source) -> None: ...
 
     @abstractmethod
+    def remove_source(self, source_id: int) -> bool:
+        """Stop following a source for good (its articles stay); False when there is none."""
+
+    @abstractmethod
     def http_cache_get(self, url: str) -> dict | None: ...
 
     @abstractmethod

@@ -476,6 +476,9 @@ class PostgresStore(Store):
             )
         )
 
+    def remove_source(self, source_id):
+        return self.write(lambda conn: conn.execute("DELETE FROM sources WHERE id = %s", (source_id,)).rowcount) > 0
+
     def http_cache_get(self, url):
         row = self._one("SELECT etag, last_modified, status, fetched FROM http_cache WHERE url = %s", (url,))
         return dict(zip(("etag", "last_modified", "status", "fetched"), row)) if row else None

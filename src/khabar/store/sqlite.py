@@ -456,6 +456,9 @@ class SQLiteStore(Store):
             )
         )
 
+    def remove_source(self, source_id):
+        return self.write(lambda conn: conn.execute("DELETE FROM sources WHERE id = ?", (source_id,)).rowcount) > 0
+
     def http_cache_get(self, url):
         row = self._db.execute("SELECT etag, last_modified, status, fetched FROM http_cache WHERE url = ?", (url,)).fetchone()
         return dict(zip(("etag", "last_modified", "status", "fetched"), row)) if row else None
