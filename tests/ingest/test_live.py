@@ -72,7 +72,8 @@ class Site:
                             f"بالمطار، بعد عامين من العمل في المسارات والمحطات.</p>" for n in range(1, 5))
             items = [("/blocked.html", "خط الحافلات السريعة يبدأ العمل", whole),
                      ("/a/1.html", "مكتبة", whole),
-                     ("/script-only.html", "صفحة تملؤها البرامج", "<p>مقتطف قصير.</p>")]
+                     ("/script-only.html", "صفحة تملؤها البرامج", "<p>مقتطف قصير.</p>"),
+                     ("/removed.html", "خبر حُذف", whole)]
             body = "".join(f"<item><title>{t}</title><link>http://{self.host}{p}</link>"
                            f"<pubDate>Thu, 05 Mar 2026 09:00:00 +0300</pubDate>"
                            f"<content:encoded><![CDATA[{c}]]></content:encoded></item>" for p, t, c in items)
@@ -361,6 +362,8 @@ def test_a_page_not_to_be_had_is_stored_from_its_feed_items_whole_text(site, fet
     assert page.title == "افتتاح مكتبة عامة جديدة في حي النخيل"
     assert store.article_id(url(site, "/script-only.html")) is None  # an excerpt is no article: the error stands
     assert any("script-only.html" in e for e in report.errors)
+    # A page that is gone (404: removed, perhaps taken down) is not brought back from its item.
+    assert store.article_id(url(site, "/removed.html")) is None and any("removed.html" in e and "404" in e for e in report.errors)
 
 
 def test_a_source_is_next_polled_after_its_own_interval(site, fetcher, store):

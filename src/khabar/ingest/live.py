@@ -173,6 +173,19 @@ def _index_entries(fetcher: Fetcher, source: Source, sitemaps: list[str], report
     return entries
 
 
+UNREADABLE = ("no article text found", "disallowed by robots.txt")
+
+
+def _refused_or_unreadable(exc: Exception) -> bool:
+    """A page that is there but not to be had: refused (401, 403, 451, robots.txt) or that would
+    not read (no text, an extractor raising). Its feed item may stand in. Not a page that is
+    gone (404, 410: removed, perhaps taken down), nor a failure that may pass (a timeout, a
+    5xx): those stay errors, and a later round tries the page again."""
+    if not isinstance(exc, FetchError):
+        return True  # the page came, and an extractor raised on it
+    return exc.status in (401, 403, 451) or exc.reason in UNREADABLE
+
+
 def follow_named_feed(store: Store, fetcher: Fetcher, page: Source, feed_url: str,
                       stop: threading.Event | None = None) -> PollReport:
     """A feed source that turned out to be a web page naming its feed (someone followed a site's
@@ -211,7 +224,7 @@ def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report
             reason = exc.reason
         else:  # the fetch itself raises only FetchError for what a server does
             reason = f"{'extraction' if validators[2] else 'fetch'} failed ({type(exc).__name__})"
-        article = article_from_listing(url, _outlet_key(source), listed, _now())
+        article = article_from_listing(url, _outlet_key(source), listed, _now()) if _refused_or_unreadable(exc) else None
         if article is None:
             report.errors.append(f"{url}: {reason}")
             store.http_cache_put(url, None, None, getattr(exc, "status", None) or 0)
