@@ -3,7 +3,6 @@ one function builds a page's data, so the views never disagree."""
 
 from __future__ import annotations
 
-
 from ..models import Article
 
 __all__ = ["article_json", "article_card", "headline", "latest_page"]
@@ -102,9 +101,16 @@ def latest_page(store, copies, limit: int, offset: int) -> dict:
     anything with ``group_of``, e.g. the ranker). ``offset`` and ``limit`` count stored
     articles, so pages do not overlap; copies on two pages show once on each."""
     arts = store.list_articles(limit=limit + 1, offset=offset)
+    return {"articles": fold_copies(arts[:limit], copies), "limit": limit, "offset": offset, "has_more": len(arts) > limit}
+
+
+def fold_copies(articles: list[Article], copies) -> list[dict]:
+    """Cards of ``articles`` in their order, each text once: an article whose text an earlier one
+    already showed goes under that card's ``also_reported_by`` (``copies``: anything with
+    ``group_of``, e.g. the ranker)."""
     cards: list[dict] = []
     by_group: dict[int, dict] = {}
-    for art in arts[:limit]:
+    for art in articles:
         group = copies.group_of(art.id)
         if group in by_group:
             by_group[group]["also_reported_by"].append(copy_ref(art))
@@ -113,7 +119,7 @@ def latest_page(store, copies, limit: int, offset: int) -> dict:
         card["also_reported_by"] = []
         by_group[group] = card
         cards.append(card)
-    return {"articles": cards, "limit": limit, "offset": offset, "has_more": len(arts) > limit}
+    return cards
 
 
 def copy_ref(article: Article) -> dict:
@@ -169,22 +175,8 @@ def story_page(store, story_id: int, engine, with_related: bool = True) -> dict 
     story = store.get_story(story_id)
     if story is None:
         return None
-    copies = engine.ranker
     arts = store.get_articles(story["article_ids"])
-    cards: list[dict] = []
-    by_group: dict[int, dict] = {}
-    for i in story["article_ids"]:
-        if i not in arts:
-            continue
-        group = copies.group_of(i)
-        if group in by_group:
-            by_group[group]["also_reported_by"].append(copy_ref(arts[i]))
-            continue
-        card = article_card(arts[i])
-        card["also_reported_by"] = []
-        by_group[group] = card
-        cards.append(card)
-    story["articles"] = cards
+    story["articles"] = fold_copies([arts[i] for i in story["article_ids"] if i in arts], engine.ranker)
     if not with_related:
         return story
     linked = engine.related_stories(story_id, story["article_ids"])
