@@ -65,7 +65,7 @@ def _base(request: Request, public_url: str) -> str:
 
 OUTLET_PAGE = 50  # articles an outlet's page lists at a time
 FEED_MAX_AGE = 60  # seconds a cache may keep a feed (the crawler's rounds are minutes apart)
-SEARCH_FEED_ITEMS = 30  # newest matches (stored articles, for the latest feed) an Atom feed holds
+FEED_ITEMS = 30  # entries a search or latest Atom feed holds (search matches; latest: stored articles)
 FRONT_PAGE_MIN_STORIES = 10  # fewer in the last 24 hours: the front page widens its window (views.top_stories)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
 TEMPLATES.env.filters["count"] = arabic_count
@@ -164,6 +164,12 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(status_code=404, detail=f"no article {article_id}")
         return art
 
+    def id_for_url_or_404(url: str) -> int:
+        aid = article_id_for_url(store, url)  # canonicalized; Arabic paths raw or percent-encoded
+        if aid is None:
+            raise HTTPException(status_code=404, detail=f"no article with URL {url}")
+        return aid
+
     # --- JSON API -----------------------------------------------------------------------
     @app.get("/api/latest")
     def api_latest(limit: int = Query(OUTLET_PAGE, ge=1, le=200), offset: int = Query(0, ge=0)):
@@ -179,10 +185,7 @@ def create_app(settings: Settings) -> FastAPI:
     def api_article_by_url(url: str = Query(..., min_length=1, max_length=4000)):
         """The article stored at ``url`` (canonicalized; Arabic paths raw or percent-encoded):
         how a site that knows its own URLs finds the id for ``/related``."""
-        aid = article_id_for_url(store, url)
-        if aid is None:
-            raise HTTPException(status_code=404, detail=f"no article with URL {url}")
-        return views.article_json(article_or_404(aid))
+        return views.article_json(article_or_404(id_for_url_or_404(url)))
 
     @app.get("/api/articles/{article_id}")
     def api_article(article_id: int):
@@ -199,10 +202,7 @@ def create_app(settings: Settings) -> FastAPI:
     def api_related_by_url(url: str = Query(..., min_length=1, max_length=4000), k: int = Query(10, ge=1, le=50)):
         """The related block of the article stored at ``url``, in one request: what a publisher's
         page, knowing only its own address, asks for (``khabar related URL`` on the command line)."""
-        aid = article_id_for_url(store, url)
-        if aid is None:
-            raise HTTPException(status_code=404, detail=f"no article with URL {url}")
-        return views.related_json(store, engine().related(aid, k))
+        return views.related_json(store, engine().related(id_for_url_or_404(url), k))
 
     @app.post("/api/related")
     def api_related_to_text(text: TextIn):
@@ -329,14 +329,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/feeds/latest.atom")
     def latest_feed(request: Request):
-        data = views.latest_page(store, engine().ranker, SEARCH_FEED_ITEMS, 0)
+        data = views.latest_page(store, engine().ranker, FEED_ITEMS, 0)
         return atom(request, feeds.latest_feed(data, _base(request, settings.public_url), names_of(outlet_names())))
 
     @app.get("/feeds/search.atom")
     def search_feed(request: Request, q: str = Query(..., min_length=1, max_length=500), outlet: Optional[str] = None):
         if not q.strip():
             raise HTTPException(status_code=422, detail="q is blank")
-        data = search.search_page(store, q, outlet or None, None, None, SEARCH_FEED_ITEMS, 0, copies=engine().ranker,
+        data = search.search_page(store, q, outlet or None, None, None, FEED_ITEMS, 0, copies=engine().ranker,
                                   newest_first=True)
         return atom(request, feeds.search_feed(data, _base(request, settings.public_url), names_of(outlet_names()),
                                                outlet or None))
