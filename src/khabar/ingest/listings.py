@@ -3,7 +3,7 @@ each entry says of its article (its date; a feed item's headline and text).
 
 Parsing only, no fetching: ``ingest.live`` fetches listings and pages and calls these. A
 listing is whatever a server sent, so every function here takes hostile input (the fuzz
-tests in ``tests/ingest/test_live.py`` feed them arbitrary bodies).
+tests in ``tests/ingest/test_listings.py`` feed them arbitrary bodies).
 """
 
 from __future__ import annotations

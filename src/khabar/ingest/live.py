@@ -30,7 +30,8 @@ from ..store import Store
 from .bulk import parse_time
 from .clean import article_from_page, clean_page
 from .fetch import Fetcher, FetchError
-from .listings import MAX_ENTRIES, SITEMAP_CHILDREN, Listed, feed_ttl, article_from_listing, list_entries, listing_text, named_feeds, sitemap_children
+from .listings import (MAX_ENTRIES, SITEMAP_CHILDREN, Listed, article_from_listing, feed_ttl, list_entries, listing_text,
+                       named_feeds, sitemap_children)
 
 __all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "follow_named_feed",
            "poll_interval"]
@@ -209,12 +210,11 @@ def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report
     if store.article_id(url) is not None or store.is_tombstoned(url):
         return
     cached = store.http_cache_get(url) or {}
-    validators: tuple[str | None, str | None, int] = (None, None, 0)
+    page = None  # until the fetch gives one
     try:
         page = fetcher.fetch(url, cached.get("etag"), cached.get("last_modified"), allow_private=source.allow_private)
         if page.not_modified:
             return
-        validators = (page.etag, page.last_modified, page.status)
         article = extract_article(page.text(), url, _outlet_key(source), listed.time)
     except Exception as exc:  # noqa: BLE001  a page the extractors choke on: see below
         # Extraction runs third-party parsers over whatever a server sent. A page that makes
@@ -223,7 +223,7 @@ def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report
         if isinstance(exc, FetchError):
             reason = exc.reason
         else:  # the fetch itself raises only FetchError for what a server does
-            reason = f"{'extraction' if validators[2] else 'fetch'} failed ({type(exc).__name__})"
+            reason = f"{'extraction' if page is not None else 'fetch'} failed ({type(exc).__name__})"
         article = article_from_listing(url, _outlet_key(source), listed, _now()) if _refused_or_unreadable(exc) else None
         if article is None:
             report.errors.append(f"{url}: {reason}")
@@ -231,7 +231,7 @@ def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report
             return
         report.from_listing += 1  # the page was not to be had (blocked, no text): its feed item was
     result = store.add_articles([(article, analyze_article(article))])
-    store.http_cache_put(url, *validators)
+    store.http_cache_put(url, *((page.etag, page.last_modified, page.status) if page is not None else (None, None, 0)))
     report.new += result.new
     report.new_ids.extend(result.new_ids)
 
