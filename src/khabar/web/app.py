@@ -235,9 +235,13 @@ def create_app(settings: Settings) -> FastAPI:
     def api_search(q: str = Query(..., min_length=1, max_length=500), outlet: Optional[str] = None,
                    since: Optional[datetime] = None, until: Optional[datetime] = None,
                    limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0),
-                   sort: Literal["relevance", "newest"] = "relevance"):
-        return search.search_page(store, q, outlet, since, until, limit, offset, copies=engine().ranker,
-                                 newest_first=sort == "newest")
+                   sort: Literal["relevance", "newest"] = "relevance",
+                   semantic: bool = Query(False, description="By meaning too, where the index has e5 vectors: "
+                                          "articles holding any of the words, ordered by e5 and by their words "
+                                          "(relevance order only; `semantic` in the answer says whether it applied)")):
+        served = engine()
+        return search.search_page(store, q, outlet, since, until, limit, offset, copies=served.ranker,
+                                 newest_first=sort == "newest", meaning=served.meaning_ranker() if semantic else None)
 
     @app.get("/api/outlets")
     def api_outlets():
@@ -344,12 +348,15 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/search", response_class=HTMLResponse)
     def search_html(request: Request, q: str = Query("", max_length=500), outlet: Optional[str] = None,
                     since: str = "", until: str = "", offset: int = Query(0, ge=0),
-                    sort: Literal["relevance", "newest"] = "relevance"):
+                    sort: Literal["relevance", "newest"] = "relevance", semantic: bool = False):
         since_dt, until_dt = _date(since), _date(until)
-        data = (search.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset, copies=engine().ranker,
-                                  newest_first=sort == "newest")
+        served = engine()
+        meaning = served.meaning_ranker()  # None: no vectors, and the page offers no "by meaning"
+        data = (search.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset, copies=served.ranker,
+                                  newest_first=sort == "newest", meaning=meaning if semantic else None)
                 if q.strip() else None)
         return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, sort=sort,
+                    semantic=semantic and meaning is not None, can_mean=meaning is not None,
                     result=data, outlets=store.outlets())
 
     @app.get("/latest", response_class=HTMLResponse)

@@ -2,13 +2,16 @@
 
 The query is analyzed like the index (quoted phrases kept as phrases); the store matches on
 stems; what it returns is re-ordered so the words as typed come first (``text.surface``), or
-kept newest first; copies of one text are one result.
+kept newest first; copies of one text are one result. With e5 vectors, a search may also go
+by meaning (``rank.semantic``): the articles holding any of its words, ordered by e5 and
+by their words together.
 """
 
 from __future__ import annotations
 
 import re
 
+from ..rank.semantic import MeaningRanker, fuse_rankings
 from ..store.base import SearchHit
 from ..text import analyze, normalize_arabic, stem_token, tokenize
 from ..text.surface import query_words, surface_forms, surface_share
@@ -17,7 +20,11 @@ from .views import article_card, copy_ref
 __all__ = ["search_page", "query_terms", "rank_by_surface", "matched_words", "bare_word"]
 
 
-def search_page(store, q: str, outlet, since, until, limit: int, offset: int, copies, newest_first: bool = False) -> dict:
+MEANING_CANDIDATES = 1000  # word matches (any of the words, best BM25 first) that meaning re-orders
+
+
+def search_page(store, q: str, outlet, since, until, limit: int, offset: int, copies, newest_first: bool = False,
+                meaning: MeaningRanker | None = None) -> dict:
     """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked.
 
     Copies of one text are one result (``copies``: anything with ``group_of`` and
@@ -25,6 +32,13 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
     ``also_reported_by``, so five outlets' wire story does not fill a page. ``offset`` and
     ``limit`` count results; ``total`` counts matching articles. ``newest_first``: the matches in
     time order, newest first, instead of by relevance.
+
+    ``meaning`` (where the index has e5 vectors): go by meaning too. The candidates become
+    every article holding any of the words (``total`` counts those), the ``MEANING_CANDIDATES``
+    best of them ordered by e5, fused with the word ranking; so an article that says the same
+    in other words can come up, one sharing no word cannot. Newest first stays with the words:
+    a time order of everything sharing a word would be mostly noise. ``semantic`` in the
+    result says whether meaning took part.
     """
     terms = query_terms(q)
     # Collapsing needs the hits before this page too (a group's best copy may sit earlier).
@@ -39,6 +53,12 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
     typed = query_words(q, stems)  # the query's words as typed (re-ranking and highlights)
     if not newest_first:
         hits = rank_by_surface(store, typed, hits)
+    semantic = meaning is not None and not newest_first and bool(terms)
+    if semantic:
+        any_word, total = store.search(terms, outlet=outlet, since=since, until=until,
+                                       limit=max(MEANING_CANDIDATES, fetch), offset=0, match_all=False)
+        by_meaning = meaning.order(q, [h.id for h in any_word])
+        hits = [SearchHit(aid, score) for aid, score in fuse_rankings([h.id for h in hits], by_meaning)]
     shown, seen = [], set()
     for h in hits:
         group = copies.group_of(h.id)
@@ -55,9 +75,9 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
         card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, stems, typed)
         card["also_reported_by"] = [copy_ref(arts[c]) for c in others[h.id] if c in arts]
         results.append(card)
-    has_more = len(shown) > want or (len(hits) == fetch and fetch < total)
+    has_more = len(shown) > want or (not semantic and len(hits) == fetch and fetch < total)
     return {"q": q, "terms": terms, "total": total, "results": results, "limit": limit, "offset": offset,
-            "has_more": has_more, "sort": "newest" if newest_first else "relevance"}
+            "has_more": has_more, "sort": "newest" if newest_first else "relevance", "semantic": semantic}
 
 
 # A phrase in quotes ("…", «…», “…”): its words must follow one another (stopwords aside, as
