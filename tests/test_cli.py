@@ -446,3 +446,21 @@ def test_search_by_meaning_needs_vectors_and_says_when_it_applied(tmp_path, demo
         html = c.get("/search", params={"q": "تحلية المياه", "semantic": "true"}).text
         assert 'name="semantic" value="true" checked' in html and "مرتبة بالمعنى والكلمات" in html
         assert 'name="semantic" value="true" >' in c.get("/search", params={"q": "تحلية المياه"}).text  # offered, off
+
+
+def test_export_writes_what_import_reads_back(tmp_path, demo_path):
+    db, copy = str(tmp_path / "k.db"), str(tmp_path / "copy.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    lines = run("--db", db, "export", "--outlet", "alofoq").stdout.splitlines()
+    assert lines and {json.loads(x)["source"] for x in lines} == {"alofoq"}
+
+    target = tmp_path / "all.jsonl"
+    target.write_text("an older export\n")
+    r = run("--db", db, "export", str(target))
+    assert "export: 40 articles written" in r.stderr
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 40
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".all.jsonl")] == []  # no temporary left
+    assert run("--db", copy, "import", str(target)).exit_code == 0
+    assert json.loads(run("--db", copy, "stats", "--json").stdout)["articles"] == 40
+    r = runner.invoke(app, ["--db", db, "export", str(tmp_path)])
+    assert r.exit_code == 2 and "is a directory" in r.stderr

@@ -106,6 +106,44 @@ def _print_import_report(data: dict) -> None:
         print_error(str(err))
 
 
+@app.command("export")
+def export_cmd(
+    path: str = typer.Argument("-", help="A .jsonl file to write (replaced whole, never left half-written), or - for stdout"),
+    outlet: Optional[str] = typer.Option(None, "--outlet", help="Only this outlet (its key)"),
+    since: Optional[datetime] = typer.Option(None, "--since", formats=DATE_FORMATS, help="Published at or after"),
+    until: Optional[datetime] = typer.Option(None, "--until", formats=DATE_FORMATS, help="Published before"),
+) -> None:
+    """Write articles as JSON lines that import reads back unchanged (a backup, a selection, other tools)."""
+    import os
+    import sys
+    import tempfile
+
+    from ..ingest.export import ExportFilter, export_articles
+    from ..web.local_time import as_utc
+
+    keep = ExportFilter(outlet, as_utc(since) if since else None, as_utc(until) if until else None)
+    with open_store() as store:
+        if path == "-":
+            written = export_articles(store, sys.stdout, keep)
+        else:
+            target = Path(path)
+            if target.is_dir():
+                print_error(f"{path} is a directory: name the file to write")
+                raise typer.Exit(2)
+            # Written beside the target and moved over it at the end: an export cut short leaves
+            # the previous file (or none), never a shorter one that looks complete.
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f, progress_bar() as progress:
+                    task = progress.add_task("export", total=None)
+                    written = export_articles(store, f, keep, progress=lambda done, total: progress.update(
+                        task, completed=done, total=total))
+                os.replace(tmp, target)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+    print_error(f"{written} article{'' if written == 1 else 's'} written", "export", "green")
+
 
 @app.command("stats")
 def stats_cmd(as_json: bool = typer.Option(False, "--json")) -> None:

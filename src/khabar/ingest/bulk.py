@@ -5,6 +5,8 @@ first (a file with nothing readable fails before anything is written; a truncate
 zip or JSON array yields the whole records it still holds, see ``salvage``) → turn each record into
 an Article (cleaner + analysis), counting the bad ones with their reason → store
 the file's articles in one transaction (idempotent on URL, tombstones respected).
+A record ``khabar export`` wrote carries its cleaned ``paragraphs``: those are taken as they
+are, so an export imports back unchanged (``ingest.export``).
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from typing import Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from ..models import Analysis, Article, analyze_article
+from ..models import Analysis, Article, RelatedItem, analyze_article
 from ..store import Store
-from .clean import article_from_page, clean_page
+from .clean import article_from_page, clean_page, plausible_published
 from .outlets import KNOWN_OUTLETS
 from .salvage import salvage_json_array, salvage_jsonl, salvage_zip
 from .urls import InvalidURL, canonical_url
@@ -276,9 +278,45 @@ def record_to_article(record, options: ImportOptions) -> tuple[Article, Analysis
     zone = _zone(options.naive_timezone)
     published = parse_time(record.get("published"), zone)
     extracted = parse_time(record.get("date_extracted") or record.get("extracted"), zone)
-    article = article_from_page(clean_page(content), url, outlet, title, author=author, published=published,
-                                extracted=extracted)
+    if "paragraphs" in record:  # Khabar's own export: cleaned when first stored, so taken as it is
+        article = _exported_article(record, options, url, outlet, title, author=author, published=published,
+                                    extracted=extracted)
+    else:
+        article = article_from_page(clean_page(content), url, outlet, title, author=author, published=published,
+                                    extracted=extracted)
     return article, analyze_article(article)
+
+
+def _exported_article(record: dict, options: ImportOptions, url: str, outlet: str, title: str, **metadata) -> Article:
+    """An article as ``khabar export`` wrote it (``ingest.export.article_record``): its parts
+    as they were stored, checked for type and size but not cleaned again."""
+    body = _strings(record.get("paragraphs"), "paragraphs")
+    if sum(map(len, body)) > options.max_body_chars:
+        raise BadRecord("oversized body")
+    read_also = record.get("read_also") or []
+    if not isinstance(read_also, list) or not all(isinstance(r, dict) for r in read_also):
+        raise BadRecord("read_also must be a list of objects")
+    if metadata.get("published") is not None:
+        metadata["published"] = plausible_published(metadata["published"], metadata.get("extracted"))
+    return Article(
+        url=url, outlet=outlet, title=title, body=body,
+        subheadings=_strings(record.get("subheadings"), "subheadings"),
+        source_attribution=_check_text(record.get("source_attribution"), "source_attribution") or None,
+        read_also=[RelatedItem(_check_text(r.get("title"), "read_also"), _strings(r.get("body"), "read_also"),
+                               _check_text(r.get("url"), "read_also") or None) for r in read_also],
+        similar_titles=_strings(record.get("similar_titles"), "similar_titles"),
+        lead_image=_check_text(record.get("lead_image"), "lead_image") or None,
+        **metadata,
+    )
+
+
+def _strings(value, what: str) -> list[str]:
+    """A list of strings (None: empty), each checked as text; anything else is a bad record."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadRecord(f"{what} must be a list of strings")
+    return [_check_text(v, what) for v in value]
 
 
 def import_paths(
