@@ -370,6 +370,10 @@ def test_an_article_without_a_headline_shows_the_start_of_its_text(tmp_path, dem
         assert c.get(f"/api/articles/{ids[0]}").json()["title"] == ""  # the data keeps what was stored
         story = dict(SQLiteStore(db).story_members())[ids[1]]
         assert f'<a href="/articles/{ids[1]}">بلا عنوان</a>' in c.get(f"/stories/{story}").text
+        # A story none of whose articles has a headline is labelled by the start of its text, not its URL.
+        labelled = c.get(f"/api/stories/{dict(SQLiteStore(db).story_members())[ids[0]]}").json()
+        assert labelled["label"] == start
+        assert c.get(f"/api/stories/{story}").json()["label"] == "https://untitled.test/2"  # no text either
 
 
 def test_latest_lists_every_outlet_newest_first_each_text_once(client, monkeypatch):

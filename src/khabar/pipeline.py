@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from .dedupe.copies import build_shingles, containment, find_arrival_copy_links, find_copy_links
+from .models import Article
 from .rank.dense import MODEL_NAME, append_ann, build_ann, embed_missing, embed_query, load_ann, load_vectors
 from .rank.lexical import LexicalIndex, build_lexical_index, days_since_epoch, extend_lexical_index
 from .rank.related import Ranker, RelatedResult
@@ -18,7 +19,7 @@ from .rank.semantic import MeaningRanker
 from .settings import IndexSettings, Settings
 from .stories.cluster import StoryState, assign_stories
 from .stories.identity import carry_story_ids
-from .stories.label import label_text, pick_label_rows
+from .stories.label import label_text, pick_label_rows, text_label
 from .stories.related import pick_probes, rank_related_stories
 from .store import Store
 
@@ -178,7 +179,8 @@ def _index_stories(store: Store, rows, row_of: dict[int, int], lexical: LexicalI
     # A round of arrivals changes only the stories they joined or opened (none loses a member).
     changed = None if new_rows is None else {story_of[i] for i in new_rows}
     touched = story_of if changed is None else {i: sid for i, sid in story_of.items() if sid in changed}
-    stories, story_rows = _story_records(rows, touched, pick_label_rows(lexical.title_vectors, touched))
+    stories, story_rows = _story_records(rows, touched, pick_label_rows(lexical.title_vectors, touched),
+                                         lambda aid: (store.get_article(aid) or Article(url="", outlet="")).lead)
     write = store.replace_stories if changed is None else store.upsert_stories
     write(stories, story_rows)
     return len(set(story_of.values()))
@@ -249,7 +251,10 @@ def _stored_story_state(rows, members: dict[int, int], first_free: int) -> Story
     return state
 
 
-def _story_records(rows, story_of: dict[int, int], label_rows: dict[int, int]) -> tuple[list[dict], list[tuple[int, int, float]]]:
+def _story_records(rows, story_of: dict[int, int], label_rows: dict[int, int],
+                   lead_of: Callable[[int], str]) -> tuple[list[dict], list[tuple[int, int, float]]]:
+    """Story rows and membership rows; ``lead_of`` reads an article's lead, for the rare story
+    none of whose articles has a headline (labelled by the start of its first article's text)."""
     by_story: dict[int, list] = {}
     for i, sid in story_of.items():
         by_story.setdefault(sid, []).append(rows[i])
@@ -257,7 +262,8 @@ def _story_records(rows, story_of: dict[int, int], label_rows: dict[int, int]) -
     for sid, arts in by_story.items():
         arts.sort(key=lambda r: (r.time is None, r.time, r.id))
         times = [r.time for r in arts if r.time]
-        label = label_text(rows[label_rows[sid]].title or next((r.title for r in arts if r.title), "")) or arts[0].url
+        label = (label_text(rows[label_rows[sid]].title or next((r.title for r in arts if r.title), ""))
+                 or text_label(lead_of(arts[0].id)) or arts[0].url)
         stories.append(
             {
                 "id": sid,
@@ -308,7 +314,7 @@ class Engine:
         is embedded first: ~0.1 s, the one slow step, which a stored article has done ahead.
         """
         from .dedupe.copies import find_copies_of_text
-        from .models import Article, analyze_article
+        from .models import analyze_article
         from .rank.dense import dense_text, embed_passages
 
         analysis = analyze_article(Article(url="", outlet="", title=title, body=body))

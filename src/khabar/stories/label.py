@@ -14,7 +14,9 @@ import re
 import numpy as np
 from scipy import sparse
 
-__all__ = ["label_text", "pick_label_rows"]
+__all__ = ["label_text", "pick_label_rows", "text_label"]
+
+TEXT_LABEL_CHARS = 80  # characters of an article's text that stand in for a missing headline
 
 # The Saudi Press Agency heads its wire items with their desk: "عام / …", "اقتصادي / …" (1.2% of
 # the corpus's headlines). An outlet's desk is not what the story is about, so a label drops it.
@@ -24,6 +26,15 @@ _DESK = re.compile(r"^\s*(?:عام|سياسي|[اإ]قتصادي|ثقافي|ري
 def label_text(headline: str) -> str:
     """A member headline as a story label: without a wire desk prefix ("عام / ")."""
     return _DESK.sub("", headline, count=1).strip() or headline
+
+
+def text_label(text: str) -> str:
+    """The start of a text where there is no headline (67 of the corpus's records have none):
+    whole words up to ``TEXT_LABEL_CHARS``, then "…"; "" for no text."""
+    text = " ".join(text.split())
+    if len(text) > TEXT_LABEL_CHARS:
+        return text[:TEXT_LABEL_CHARS].rsplit(" ", 1)[0] + "…"
+    return text
 
 
 def pick_label_rows(title_vectors: sparse.csr_matrix, story_of: dict[int, int]) -> dict[int, int]:

@@ -4,6 +4,7 @@ one function builds a page's data, so the views never disagree."""
 from __future__ import annotations
 
 from ..models import Article
+from ..stories.label import text_label
 
 __all__ = ["article_json", "article_card", "headline", "latest_page"]
 
@@ -24,9 +25,6 @@ def article_card(article: Article) -> dict:
     }
 
 
-HEADLINE_FROM_LEAD = 80  # characters of the text that stand in for a missing headline
-
-
 def headline(card: dict) -> str:
     """What a page shows as an article's headline: its title, else the start of its text, else
     "بلا عنوان". Some records have none (67 of the corpus's), and an empty link cannot be seen
@@ -34,10 +32,7 @@ def headline(card: dict) -> str:
     title = (card.get("title") or "").strip()
     if title:
         return title
-    lead = " ".join((card.get("lead") or " ".join(card.get("body") or [])).split())  # a card's lead, a page's body
-    if len(lead) > HEADLINE_FROM_LEAD:
-        return lead[:HEADLINE_FROM_LEAD].rsplit(" ", 1)[0] + "…"
-    return lead or "بلا عنوان"
+    return text_label(card.get("lead") or " ".join(card.get("body") or [])) or "بلا عنوان"  # a card's lead, a page's body
 
 
 def article_json(article: Article) -> dict:
