@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .pg_schema import PG_MIGRATIONS
-from .rows import (ARTICLE_COLS, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters,
+from .rows import (ARTICLE_COLS, INDEX_ORDER, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters,
                    article_from_row, article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
                    top_stories_sql, top_story_dict, window_start)
 
@@ -236,7 +236,7 @@ class PostgresStore(Store):
 
     def iter_index_rows(self, ids: list[int] | None = None, heads_only: bool = False) -> Iterator[IndexRow]:
         sql = INDEX_ROW_HEAD_SELECT if heads_only else INDEX_ROW_SELECT
-        order = " ORDER BY a.time NULLS FIRST, a.id"  # as SQLite orders: unknown times first
+        order = " ORDER BY a.time NULLS LAST, a.id"  # INDEX_ORDER, in a form the time index serves
         if ids is None:
             # A private connection and a server-side cursor: a full scan streams in batches
             # while the caller goes on reading through its own connection.
@@ -387,7 +387,7 @@ class PostgresStore(Store):
             r[0]
             for r in self._all(
                 "SELECT s.article_id FROM story_articles s JOIN articles a ON a.id = s.article_id"
-                " WHERE s.story_id = %s ORDER BY a.time NULLS FIRST, a.id",
+                f" WHERE s.story_id = %s{INDEX_ORDER}",
                 (int(story_id),),
             )
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from ..models import Analysis, Article, RelatedItem, Source
@@ -34,7 +35,25 @@ INDEX_ROW_HEAD_SELECT = (
     "SELECT a.id, a.url, o.key, a.time, a.content_hash, '', '', '', '', a.title"
     " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
 )
+# The index's order, time order on both backends: an article without a time (a bulk record with
+# no date) comes last, so it is never taken for the original of a copy group, nor heads a
+# story's timeline; ties by id (arrival). SQLite sorts NULL first and would sort the whole scan
+# to put it last (0.16 s to 0.7 s for 31k heads), so it reads in index order and
+# ``undated_last`` moves the few undated rows; PostgreSQL puts NULL last itself.
+INDEX_ORDER = " ORDER BY a.time IS NULL, a.time, a.id"
+SQLITE_INDEX_ORDER = " ORDER BY a.time, a.id"
 STORY_COLS = ("id", "label", "first_time", "last_time", "article_count", "outlet_count")
+
+
+def undated_last(rows: Iterable[IndexRow]) -> Iterator[IndexRow]:
+    """``rows`` in time order with unknown times first (SQLite's) → unknown times last."""
+    undated = []
+    for r in rows:
+        if r.time is None:
+            undated.append(r)
+        else:
+            yield r
+    yield from undated
 
 
 def iso(t: datetime | None) -> str | None:

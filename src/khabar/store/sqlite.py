@@ -15,9 +15,10 @@ from typing import Iterable, Iterator
 
 from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
-from .rows import (ARTICLE_COLS, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters,
-                   article_from_row, article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
-                   top_stories_sql, top_story_dict, window_start)
+from .rows import (ARTICLE_COLS, INDEX_ORDER, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, SQLITE_INDEX_ORDER,
+                   analysis_values, article_filters, article_from_row, article_values, chunks, index_row_from_row,
+                   source_from_row, source_update_values, story_dict, top_stories_sql, top_story_dict, undated_last,
+                   window_start)
 from .schema import MIGRATIONS
 from .writer import Writer
 
@@ -233,14 +234,14 @@ class SQLiteStore(Store):
         conn = self._connect() if private else self._db
         try:
             if ids is None:
-                batches = [conn.execute(sql + " ORDER BY a.time, a.id")]
+                batches = [conn.execute(sql + SQLITE_INDEX_ORDER)]
             else:
                 batches = (
-                    conn.execute(sql + f" WHERE a.id IN ({','.join('?' * len(c))}) ORDER BY a.time, a.id", c)
+                    conn.execute(sql + f" WHERE a.id IN ({','.join('?' * len(c))}){SQLITE_INDEX_ORDER}", c)
                     for c in chunks(list(ids), 500)
                 )
             for cursor in batches:
-                yield from map(index_row_from_row, cursor)
+                yield from undated_last(map(index_row_from_row, cursor))
         finally:
             if private:
                 conn.close()
@@ -378,7 +379,7 @@ class SQLiteStore(Store):
             r[0]
             for r in self._db.execute(
                 "SELECT s.article_id FROM story_articles s JOIN articles a ON a.id = s.article_id"
-                " WHERE s.story_id = ? ORDER BY a.time, a.id",
+                f" WHERE s.story_id = ?{INDEX_ORDER}",
                 (int(story_id),),
             )
         ]
