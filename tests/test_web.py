@@ -56,6 +56,18 @@ def test_api_top_stories_is_the_front_page(client):
     assert keys == sorted(keys, reverse=True)  # most widely covered first
     home = client.get("/").text
     assert home.index(f'/stories/{data["stories"][0]["id"]}"') < home.index(f'/stories/{data["stories"][-1]["id"]}"')
+    # Under each label: the start of its text and the outlets that covered it, first reporter first.
+    month = client.get("/api/top-stories", params={"window_days": 30}).json()["stories"]
+    wire = next(s for s in month if s["outlet_count"] >= 4 and "تحلية" in s["label"])
+    assert wire["outlets"][0] == "wahanews" and set(wire["outlets"]) >= {"wahanews", "alofoq", "nahar", "sahel"}
+    assert wire["lead"] and len(wire["lead"]) <= 201 and "محطة" in wire["lead"]
+    assert all(s["lead"] for s in month)  # every demo story has a text
+    front = client.get("/api/top-stories", params={"min_stories": 10}).json()["stories"][0]  # what / shows first
+    home = client.get("/").text
+    names = {o["key"]: o["name"] for o in client.get("/api/outlets").json()["outlets"]}
+    assert f'<p class="lead">{front["lead"]}</p>' in home and len(front["outlets"]) > 1
+    assert "، ".join(names[o] for o in front["outlets"]) in home  # the outlets by name
+    assert front["lead"] in client.get("/feeds/top.atom").text
     wider = client.get("/api/top-stories", params={"window_days": 30, "limit": 3}).json()["stories"]
     assert len(wider) == 3 and wider[0]["recent_outlets"] >= data["stories"][0]["recent_outlets"]
     assert client.get("/api/top-stories", params={"window_days": 0}).status_code == 422

@@ -165,8 +165,8 @@ class Store(ABC):
         they are: a round of arrivals, in which no story loses a member. Shapes as above."""
 
     @abstractmethod
-    def story_members(self) -> list[tuple[int, int]]:
-        """(article_id, story_id) for every assigned article."""
+    def story_members(self, stories: list[int] | None = None) -> list[tuple[int, int]]:
+        """(article_id, story_id) for every assigned article, or for the articles of ``stories``."""
 
     @abstractmethod
     def list_stories(self, limit: int = 50, offset: int = 0) -> list[dict]: ...

@@ -352,8 +352,11 @@ class PostgresStore(Store):
 
         self.write(fn)
 
-    def story_members(self):
-        return [tuple(r) for r in self._all("SELECT article_id, story_id FROM story_articles")]
+    def story_members(self, stories=None):
+        if stories is None:
+            return [tuple(r) for r in self._all("SELECT article_id, story_id FROM story_articles")]
+        return [tuple(r) for r in self._all("SELECT article_id, story_id FROM story_articles WHERE story_id = ANY(%s)",
+                                            (list(dict.fromkeys(int(s) for s in stories)),))]
 
     def list_stories(self, limit=50, offset=0):
         rows = self._all(

@@ -345,8 +345,12 @@ class SQLiteStore(Store):
 
         self.write(fn)
 
-    def story_members(self):
-        return [tuple(r) for r in self._db.execute("SELECT article_id, story_id FROM story_articles")]
+    def story_members(self, stories=None):
+        if stories is None:
+            return [tuple(r) for r in self._db.execute("SELECT article_id, story_id FROM story_articles")]
+        return [tuple(r) for chunk in chunks(list(dict.fromkeys(int(s) for s in stories)), 500)
+                for r in self._db.execute("SELECT article_id, story_id FROM story_articles"
+                                          f" WHERE story_id IN ({','.join('?' * len(chunk))})", chunk)]
 
     def list_stories(self, limit=50, offset=0):
         rows = self._db.execute(

@@ -28,12 +28,12 @@ def label_text(headline: str) -> str:
     return _DESK.sub("", headline, count=1).strip() or headline
 
 
-def text_label(text: str) -> str:
+def text_label(text: str, chars: int = TEXT_LABEL_CHARS) -> str:
     """The start of a text where there is no headline (67 of the corpus's records have none):
-    whole words up to ``TEXT_LABEL_CHARS``, then "…"; "" for no text."""
+    whole words up to ``chars``, then "…"; "" for no text."""
     text = " ".join(text.split())
-    if len(text) > TEXT_LABEL_CHARS:
-        return text[:TEXT_LABEL_CHARS].rsplit(" ", 1)[0] + "…"
+    if len(text) > chars:
+        return text[:chars].rsplit(" ", 1)[0] + "…"
     return text
 
 

@@ -41,7 +41,8 @@ def top_stories_feed(data: dict, base_url: str) -> bytes:
                  max((_time(s.get("last_time")) for s in stories), default=_EPOCH))
     window = arabic_window(data["window_days"])
     for story in stories:
-        summary = (f"{arabic_count(story['recent_articles'], 'article')} من "
+        summary = ((f"{story['lead']} — " if story.get("lead") else "") +
+                   f"{arabic_count(story['recent_articles'], 'article')} من "
                    f"{arabic_count(story['recent_outlets'], 'outlet', after_preposition=True)} في {window}؛ "
                    f"{arabic_count(story['article_count'], 'article')} في القصة كلها")
         _entry(feed, f"{base_url}/stories/{story['id']}", story["label"] or f"story {story['id']}",

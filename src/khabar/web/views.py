@@ -3,8 +3,10 @@ one function builds a page's data, so the views never disagree."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..models import Article
-from ..stories.label import text_label
+from ..stories.label import label_text, text_label
 
 __all__ = ["article_json", "article_card", "headline", "latest_page"]
 
@@ -158,7 +160,35 @@ def top_stories(store, window_days: float, limit: int, min_stories: int = 0) -> 
         if len(stories) >= min(min_stories, limit):
             break
         window_days, stories = wider, store.top_stories(window_days=wider, limit=limit)
-    return {"window_days": window_days, "stories": stories}
+    return {"window_days": window_days, "stories": with_leads(store, stories)}
+
+
+FRONT_LEAD_CHARS = 200  # of a story's lead on the front page
+
+
+def with_leads(store, stories: list[dict]) -> list[dict]:
+    """Each story with what a front page shows under its label: ``lead``, the start of the
+    text of the article whose headline labels it (its newest member when none does), and
+    ``outlets``, the outlets that covered it, first reporter first. A label alone does not
+    say what happened; a reader scanning a front page reads the first lines. Three reads
+    for the whole page, whatever its stories' sizes."""
+    members = store.story_members([s["id"] for s in stories])
+    story_of = dict(members)
+    heads: dict[int, list] = {}
+    for row in store.iter_index_rows(list(story_of), heads_only=True):
+        heads.setdefault(story_of[row.id], []).append(row)
+    picks = {}
+    for story in stories:
+        rows = sorted(heads.get(story["id"], []), key=lambda r: (r.time is None, r.time or datetime.min, r.id))
+        labelled = [r for r in rows if r.title and label_text(r.title) == story["label"]]
+        if rows:
+            picks[story["id"]] = (labelled or rows)[-1].id
+        story["outlets"] = list(dict.fromkeys(r.outlet for r in rows))
+    articles = store.get_articles(list(picks.values()))
+    for story in stories:
+        article = articles.get(picks.get(story["id"], -1))
+        story["lead"] = text_label(article.lead, FRONT_LEAD_CHARS) if article else ""
+    return stories
 
 
 def story_page(store, story_id: int, engine, with_related: bool = True) -> dict | None:
