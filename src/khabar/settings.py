@@ -104,6 +104,9 @@ class Settings:
     # separated): a news site's own pages fetching their related block, say. "*" = any (the API is
     # read-only but for ranking a posted text, and takes no credentials); empty = none.
     cors_origins: tuple[str, ...] = ("*",)
+    # The HTTP(S) proxy the crawler and ``related --fetch`` go through (KHABAR_PROXY, e.g.
+    # http://proxy.internal:3128); empty = none. HTTP(S)_PROXY is not read (ingest.fetch says why).
+    proxy: str = ""
 
     @classmethod
     def from_env(cls, db: str | None = None) -> "Settings":
@@ -111,6 +114,7 @@ class Settings:
         return cls(db=db or os.environ.get("KHABAR_DB") or "khabar.db",
                    display_timezone=os.environ.get("KHABAR_TZ") or "UTC",
                    public_url=os.environ.get("KHABAR_PUBLIC_URL") or "",
+                   proxy=os.environ.get("KHABAR_PROXY") or "",
                    cors_origins=("*",) if origins is None else tuple(o.strip() for o in origins.split(",") if o.strip()))
 
     @property

@@ -196,6 +196,43 @@ def test_dns_rebinding_is_refused_where_the_socket_opens(site, monkeypatch):
     assert len(answers) == 2 and site.hits == {}  # checked twice, connected never
 
 
+def test_a_proxy_is_used_only_when_named_and_the_guard_still_checks_what_it_can(site, monkeypatch):
+    """HTTP(S)_PROXY in the environment is not read (through it, the guard could not check the
+    address connected to); ``FetchOptions.proxy`` (KHABAR_PROXY) sends every request through
+    the proxy named, and a name that only the proxy can resolve passes the guard there."""
+    asked = []
+
+    def proxy(handler):
+        asked.append(handler.path)  # a proxy is asked for the absolute URL
+        if handler.path.endswith("/robots.txt"):
+            return 404, {}, b""
+        return 200, {"Content-Type": "text/html"}, b"<html><body>via proxy</body></html>"
+
+    server, proxy_host = serve_loopback(proxy)
+    monkeypatch.setenv("HTTP_PROXY", f"http://{proxy_host}")
+    monkeypatch.setenv("http_proxy", f"http://{proxy_host}")
+    direct = Fetcher(FetchOptions(per_host_delay=0.0, allow_loopback=True))
+    try:
+        assert direct.fetch(url(site, "/feed.xml")).status == 200 and asked == []  # straight to the site
+        with pytest.raises(FetchError, match="cannot resolve"):
+            direct.fetch("http://news.invalid/a")  # and without a proxy, a name must resolve here
+    finally:
+        direct.close()
+
+    proxied = Fetcher(FetchOptions(per_host_delay=0.0, retries=0, proxy=f"http://{proxy_host}"))
+    try:
+        assert proxied.fetch("http://news.invalid/a").content == b"<html><body>via proxy</body></html>"
+        assert asked == ["http://news.invalid/robots.txt", "http://news.invalid/a"]
+        with pytest.raises(BlockedAddress):
+            proxied.fetch("http://127.0.0.1:9/x")  # an address the guard can see is still refused
+        with pytest.raises(BlockedAddress):
+            proxied.fetch("http://10.1.2.3/x")
+        assert len(asked) == 2
+    finally:
+        proxied.close()
+        server.shutdown()
+
+
 @pytest.mark.parametrize("cert_name, ok", [("localhost", True), ("other.test", False)])
 def test_tls_checks_the_host_name_over_the_checked_address(cert_name, ok, tmp_path, monkeypatch):
     """The socket opens to the address the guard checked (127.0.0.1), yet TLS verifies the

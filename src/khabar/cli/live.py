@@ -232,7 +232,7 @@ def crawl_cmd(
     log = logging.getLogger("khabar.crawl")
     settings = with_embedded_arrivals(state.settings) if embed else state.settings
     store = open_store()
-    fetcher = Fetcher(FetchOptions(per_host_delay=delay))
+    fetcher = Fetcher(FetchOptions(per_host_delay=delay, proxy=settings.proxy or None))
     try:
         if once:
             for r in crawl_once(store, settings, fetcher, stop, workers=workers):

@@ -135,7 +135,7 @@ def _related_to_fetched(store, engine, url: str, k: int, embed: bool, allow_priv
     from ..ingest.live import extract_article
     from ..web.views import related_json
 
-    fetcher = Fetcher(FetchOptions(allow_private=allow_private, retries=1))
+    fetcher = Fetcher(FetchOptions(allow_private=allow_private, retries=1, proxy=state.settings.proxy or None))
     try:
         page = fetcher.fetch(url)
         article = extract_article(page.text(), page.url, urlsplit(page.url).hostname or "")

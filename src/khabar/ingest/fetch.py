@@ -61,6 +61,12 @@ class FetchOptions:
     user_agent: str = USER_AGENT
     allow_private: bool = False  # a global setting; sources can allow it for themselves
     allow_loopback: bool = False  # only 127.0.0.0/8 and ::1 (tests, a local dev server)
+    # An HTTP(S) proxy every request goes through (``KHABAR_PROXY``), for a network that reaches
+    # the web only that way. The environment's HTTP(S)_PROXY is never read: through a proxy the
+    # address finally connected to is the proxy's to choose, so the guard checks what it can
+    # (the name, where it resolves here; a name only the proxy can resolve passes) and the
+    # operator states the choice.
+    proxy: str | None = None
 
 
 @dataclass
@@ -96,14 +102,21 @@ class BlockedAddress(FetchError):
     pass
 
 
-def check_address(url: str, allow_private: bool, allow_loopback: bool = False) -> None:
-    """Refuse URLs whose host resolves to a non-public address (unless allowed)."""
+def check_address(url: str, allow_private: bool, allow_loopback: bool = False, via_proxy: bool = False) -> None:
+    """Refuse URLs whose host resolves to a non-public address (unless allowed). ``via_proxy``:
+    a host that does not resolve here passes (behind a proxy, only the proxy may resolve names)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"unsupported URL: {url}")
     if allow_private:
         return
-    public_addresses(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allow_loopback)
+    try:
+        public_addresses(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allow_loopback)
+    except BlockedAddress:
+        raise
+    except FetchError:
+        if not via_proxy:
+            raise
 
 
 def public_addresses(host: str, port: int, allow_loopback: bool = False) -> list[str]:
@@ -207,7 +220,9 @@ class Fetcher:
             timeout=self.options.timeout,
             follow_redirects=False,  # redirects are followed here, each hop checked by the SSRF guard
             headers={"User-Agent": self.options.user_agent, "Accept-Encoding": "gzip, deflate"},
+            # Given a transport, httpx reads no proxy from the environment; ``proxy`` is the only way.
             transport=transport if transport is not None else _GuardedTransport(),
+            proxy=self.options.proxy,
         )
         self._lock = threading.Lock()
         self._next_slot: dict[str, float] = {}
@@ -300,7 +315,7 @@ class Fetcher:
         raise FetchError(f"too many redirects (> {self.options.max_redirects})")
 
     def _get_once(self, url: str, headers: dict, allow_private: bool) -> FetchResult:
-        check_address(url, allow_private, self.options.allow_loopback)
+        check_address(url, allow_private, self.options.allow_loopback, via_proxy=self.options.proxy is not None)
         host = urlsplit(url).netloc
         wait = self.options.backoff
         for attempt in range(self.options.retries + 1):
