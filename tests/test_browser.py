@@ -72,6 +72,9 @@ def test_article_page_in_chromium(server, tmp_path):
         # The inline stylesheet applies under the policy (the brand is bold and green), and nothing was refused.
         assert page.evaluate("() => getComputedStyle(document.querySelector('a.brand')).fontWeight") == "700"
         assert page.evaluate("() => getComputedStyle(document.querySelector('a.brand')).color") == "rgb(11, 110, 79)"
+        # Headlines and links are bidi-isolated: an embedding a headline opens and never closes stays inside it.
+        assert page.evaluate("() => getComputedStyle(document.querySelector('h1')).unicodeBidi") == "isolate"
+        assert page.evaluate("() => getComputedStyle(document.querySelector('#similar li a')).unicodeBidi") == "isolate"
         assert page.locator("#read-also a").count() == 1
         also = page.locator("#also-reported").inner_text()
         assert all(o in also for o in ("صحيفة الأفق", "النهار الرقمي", "الساحل اليوم"))
