@@ -16,6 +16,9 @@ from .text import analyze_normalized, normalize_arabic
 __all__ = ["Source", "Article", "Analysis", "RelatedItem", "analyze_article", "content_hash"]
 
 
+DEFAULT_POLL_MINUTES = 15  # between two polls of a source that names no interval of its own
+
+
 @dataclass(slots=True)
 class Source:
     """Where articles come from: an outlet's feed, section page, sitemap or a bulk file."""
@@ -32,7 +35,7 @@ class Source:
     last_error: str | None = None
     consecutive_failures: int = 0
     next_poll: str | None = None
-    every_minutes: int | None = None  # between polls; None: the crawler's default (15)
+    every_minutes: int | None = None  # between polls; None: DEFAULT_POLL_MINUTES (longer if an RSS ttl asks)
 
 
 @dataclass(slots=True)

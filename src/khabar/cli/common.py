@@ -32,7 +32,7 @@ state = State()
 
 @app.callback()
 def _main(
-    db: Optional[str] = typer.Option(None, "--db", envvar="KHABAR_DB", help="SQLite database file or postgresql:// URL [default: ./khabar.db]"),
+    db: Optional[str] = typer.Option(None, "--db", envvar="KHABAR_DB", help="SQLite database file or postgresql:// URL (default ./khabar.db)"),
 ) -> None:
     state.settings = Settings.from_env(db)
 

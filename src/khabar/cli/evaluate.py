@@ -20,7 +20,7 @@ app.add_typer(eval_app, name="eval")
 def eval_related_cmd(
     qrels: Path = typer.Option(..., "--qrels"),
     run: Optional[Path] = typer.Option(None, "--run", help="Evaluate this TREC run instead of computing one"),
-    peer: Optional[Path] = typer.Option(None, "--peer", help="The Lucene peer's TREC run [default: peer-dev.trec beside the qrels]"),
+    peer: Optional[Path] = typer.Option(None, "--peer", help="The Lucene peer's TREC run (default: peer-dev.trec beside the qrels)"),
     k: int = typer.Option(10, "--k", min=1, max=100),
     no_dense: bool = typer.Option(False, "--no-dense"),
     rule_cost: bool = typer.Option(False, "--rule-cost", help="Also measure Khabar's lists with copies of one another "
@@ -132,7 +132,7 @@ def _print_pairs(report: dict, as_json: bool) -> None:
 @eval_app.command("gate")
 def eval_gate_cmd(
     qrels: Path = typer.Option(..., "--qrels"),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Stored figures [default: the packaged baseline.json]"),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Stored figures (default: the packaged baseline.json)"),
     tolerance: float = typer.Option(0.005, "--tolerance", help="Allowed drop (rise for copies@10) before failing"),
     update: bool = typer.Option(False, "--update", help="Write today's figures as the new baseline"),
     as_json: bool = typer.Option(False, "--json"),

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from ..models import DEFAULT_POLL_MINUTES
 from .common import (app, console, minute_text, open_store, out, print_error, print_json, read_file_or_exit,
                      require_choice, span_days, state, with_embedded_arrivals)
 
@@ -107,7 +108,7 @@ def sources_add(
     kind: str = typer.Option("feed", "--kind", help="feed | page | sitemap"),
     allow_private: bool = typer.Option(False, "--allow-private", help="Lift the SSRF guard for this source and its pages"),
     every: Optional[int] = typer.Option(None, "--every", min=1, max=10080,
-                                        help="Minutes between polls [default: 15]; adding a source again with --every changes it"),
+                                        help=f"Minutes between polls (default {DEFAULT_POLL_MINUTES}); adding a source again with --every changes it"),
 ) -> None:
     """Follow a source (a site's home page given as a feed hands over to the feed it names)."""
     from ..ingest.urls import InvalidURL, canonical_url
@@ -121,7 +122,7 @@ def sources_add(
         raise typer.Exit(2) from None
     with open_store() as store:
         src = store.add_source(Source(url=url, name=name or url, kind=kind, allow_private=allow_private, every_minutes=every))
-        out.print(f"source {src.id}: {url} ({kind}, every {every or 15} min"
+        out.print(f"source {src.id}: {url} ({kind}, every {every or DEFAULT_POLL_MINUTES} min"
                   f"{', private addresses allowed' if allow_private else ''})")
 
 
@@ -139,7 +140,7 @@ def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
     # source's last error, when it has one, on an indented line of its own.
     out.print(f"{'id':>4}  {'kind':7}  {'on':3}  {'every':>5}  {'fails':>5}  {'last success':19}  {'next poll':19}  url")
     for s in sources:
-        out.print(f"{s.id:>4}  {s.kind:7}  {'yes' if s.enabled else 'no':3}  {str(s.every_minutes or 15) + 'm':>5}  "
+        out.print(f"{s.id:>4}  {s.kind:7}  {'yes' if s.enabled else 'no':3}  {str(s.every_minutes or DEFAULT_POLL_MINUTES) + 'm':>5}  "
                   f"{s.consecutive_failures:>5}  {minute_text(s.last_success) or '—':19}  {(minute_text(s.next_poll) or 'now') if s.enabled else '—':19}  {s.url}")
         if s.last_error:
             out.print(f"{'':6}last error: {s.last_error}")

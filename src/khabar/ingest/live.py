@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from ..models import Article, Source, analyze_article
+from ..models import DEFAULT_POLL_MINUTES, Article, Source, analyze_article
 from ..settings import Settings
 from ..store import Store
 from .bulk import parse_time
@@ -36,7 +36,7 @@ from .listings import (MAX_ENTRIES, SITEMAP_CHILDREN, Listed, article_from_listi
 __all__ = ["PollReport", "poll_source", "crawl_once", "crawl_forever", "extract_article", "follow_named_feed",
            "poll_interval"]
 
-POLL_INTERVAL = timedelta(minutes=15)
+POLL_INTERVAL = timedelta(minutes=DEFAULT_POLL_MINUTES)
 MAX_BACKOFF = timedelta(hours=12)
 CRAWL_WORKERS = 4  # sources polled at once
 
@@ -99,7 +99,7 @@ def published_time(page_date: datetime | None, listed_time: datetime | None) -> 
 
 
 def poll_interval(source: Source, asked: timedelta | None = None) -> timedelta:
-    """Time between two polls of ``source``: its own (``sources add --every``), else 15 minutes
+    """Time between two polls of ``source``: its own (``sources add --every``), else ``POLL_INTERVAL``
     or what its feed ``asked`` for (an RSS ``<ttl>``), the longer."""
     if source.every_minutes:
         return timedelta(minutes=source.every_minutes)
