@@ -24,6 +24,17 @@ def test_clean_json_contract(shared):
     assert set(data["read_also"][0]) == {"title", "body"}
 
 
+def test_stats_say_when_the_index_is_behind_the_data(tmp_path):
+    db = str(tmp_path / "k.db")
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"url": "https://x.test/new", "title": "خبر جديد", "content": "نص خبر جديد هنا."}))
+    assert run("--db", db, "import", str(extra), "--no-index").exit_code == 0
+    assert not json.loads(run("--db", db, "stats", "--json").stdout)["indexed"]
+    assert run("--db", db, "index").exit_code == 0
+    assert json.loads(run("--db", db, "stats", "--json").stdout)["indexed"]
+    assert "indexed          True" in run("--db", db, "stats").stdout
+
+
 def test_import_stats_related_dups_stories(tmp_path, demo_path):
     db = str(tmp_path / "k.db")
     r = run("--db", db, "import", str(demo_path), "--json")
@@ -32,6 +43,7 @@ def test_import_stats_related_dups_stories(tmp_path, demo_path):
     assert json.loads(r.stdout)["new"] == 0
     stats = json.loads(run("--db", db, "stats", "--json").stdout)
     assert stats["articles"] >= 35 and stats["outlets"] == 6 and "duplicates" in stats
+    assert stats["vectors"] == 0 and stats["indexed"]  # import built the indexes; nothing embedded yet
 
     q = tmp_path / "q.txt"
     q.write_text("https://wahanews.example/news/5001\nhttps://nahar.example/news/3102\n")

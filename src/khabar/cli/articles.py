@@ -147,9 +147,13 @@ def export_cmd(
 
 @app.command("stats")
 def stats_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Articles, outlets, date range, exact and near duplicates, stories."""
+    """Articles, outlets, date range, exact and near duplicates, stories, e5 vectors, index state."""
     with open_store() as store:
         data = store.stats()
+        # What the next job has to do: vectors still to embed (khabar embed), an index behind
+        # the data (khabar index; the server serves its last build meanwhile).
+        data["vectors"] = store.count_embeddings()
+        data["indexed"] = store.get_meta("indexed_version") == store.data_version()
     if as_json:
         print_json(data)
         return
