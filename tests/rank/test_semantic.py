@@ -24,11 +24,13 @@ def _unit(*xs):
     return v / np.linalg.norm(v)
 
 
-def test_meaning_orders_by_cosine_and_skips_articles_without_a_vector():
+def test_meaning_orders_by_cosine_and_an_article_without_a_vector_keeps_its_word_rank():
     vectors = np.stack([_unit(1, 0, 0), _unit(0, 1, 0), np.zeros(3, dtype=np.float32), _unit(1, 1, 0)])
     ranker = MeaningRanker(vectors, {10: 0, 11: 1, 12: 2, 13: 3}, embed=lambda q: _unit(0, 1, 0))
-    assert ranker.order("سؤال", [10, 11, 12, 13, 99]) == [11, 13, 10]  # 12: no vector; 99: not indexed
-    assert ranker.order("سؤال", []) == []
+    assert ranker.order("سؤال", [10, 11, 13]) == [11, 13, 10]
+    # 12 has no vector yet and 99 is not indexed: each keeps its place among the word matches.
+    assert ranker.order("سؤال", [12, 10, 11, 99, 13]) == [12, 11, 13, 99, 10]
+    assert ranker.order("سؤال", [12, 99]) == [12, 99] and ranker.order("سؤال", []) == []
 
 
 def _articles():

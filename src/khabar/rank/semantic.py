@@ -49,14 +49,18 @@ class MeaningRanker:
     embed: Callable[[str], np.ndarray]
 
     def order(self, query: str, ids: list[int]) -> list[int]:
-        """``ids`` by meaning, closest first; ids without a vector are left out (they are
-        still ranked by their words)."""
+        """``ids`` (best word match first) by meaning, closest first. An id without a vector
+        (not embedded yet: ``khabar embed`` runs behind the crawl) keeps its place in ``ids``,
+        its words standing in for its meaning, as in the related ranker: left out, it would
+        score in one ranking only and fall behind every embedded article."""
         rows = np.array([self.row.get(a, -1) for a in ids], dtype=np.int64)
-        known = rows >= 0
-        rows = rows[known]
-        if not len(rows):
-            return []
-        with_vector = np.linalg.norm(self.vectors[rows], axis=1) > 0
-        kept = np.asarray(ids, dtype=np.int64)[known][with_vector]
-        cosine = self.vectors[rows[with_vector]] @ self.embed(query)
-        return [int(a) for a in kept[np.argsort(-cosine, kind="stable")]]
+        has_vector = rows >= 0
+        has_vector[has_vector] = np.linalg.norm(self.vectors[rows[has_vector]], axis=1) > 0
+        embedded = np.asarray(ids, dtype=np.int64)[has_vector]
+        if not len(embedded):
+            return [int(a) for a in ids]
+        cosine = self.vectors[rows[has_vector]] @ self.embed(query)
+        ranked = [int(a) for a in embedded[np.argsort(-cosine, kind="stable")]]
+        for place in np.flatnonzero(~has_vector):  # ascending, so earlier insertions hold their places
+            ranked.insert(int(place), int(ids[place]))
+        return ranked
