@@ -617,3 +617,33 @@ def test_outlets_page_lists_every_outlet_and_an_outlets_page_goes_back_in_time(c
     assert last.count('<li><a href="/articles/') == 2 and "أقدم" not in last
     api = client.get("/api/articles", params={"outlet": "bawaba", "limit": 8}).json()
     assert len(api["articles"]) == 8 and not api["has_more"]
+
+
+def test_listed_items_name_the_other_outlets_that_carried_them(client):
+    """A wire story in a similar list is one item (copies of one another never both listed):
+    its card names the outlets that carried it too, in the JSON and on the page."""
+    def article_id(url):
+        return client.get("/api/articles/by-url", params={"url": url}).json()["id"]
+
+    aid = article_id("https://bawaba.example/news/7108")
+    related = client.get(f"/api/articles/{aid}/related").json()
+    wire = {"https://wahanews.example/news/5001", "https://alofoq.example/news/2101",
+            "https://nahar.example/news/3101", "https://sahel.example/news/4101"}
+    listed = next(s for s in related["similar"] if s["url"] in wire)
+    assert {c["url"] for c in listed["also_reported_by"]} == wire - {listed["url"]}
+    names = {o["key"]: o["name"] for o in client.get("/api/outlets").json()["outlets"]}
+    others = "، ".join(names[c["outlet"]] for c in listed["also_reported_by"])
+    assert f"نشرته أيضاً: {others}" in client.get(f"/articles/{aid}").text
+
+    # The read-also card too: every demo pick that has copies names their outlets, linked.
+    picks = []
+    for a in client.get("/api/articles", params={"limit": 100}).json()["articles"]:
+        pick = client.get(f"/api/articles/{a['id']}/related").json()["read_also"]
+        if pick and pick["also_reported_by"]:
+            picks.append((a["id"], pick))
+    assert picks  # the demo has such picks (its wire story, the release carried by two outlets)
+    for aid, pick in picks:
+        page = client.get(f"/articles/{aid}").text
+        card = page[page.index('id="read-also"'):page.index("</section>", page.index('id="read-also"'))]
+        first = next(c for c in pick["also_reported_by"] if c["outlet"] != pick["outlet"])
+        assert f'نشرته أيضاً: <a href="/articles/{first["id"]}">{names[first["outlet"]]}</a>' in card

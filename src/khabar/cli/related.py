@@ -55,7 +55,7 @@ def related_cmd(
                     for rank, (doc, score) in enumerate(ranked, start=1):
                         sys.stdout.write(f"{q} Q0 {doc} {rank} {score:.6f} khabar\n")
                 else:
-                    sys.stdout.write(json.dumps(related_json(store, result), ensure_ascii=False) + "\n")
+                    sys.stdout.write(json.dumps(related_json(store, result, copies=engine.ranker), ensure_ascii=False) + "\n")
             if missing:
                 print_error(f"{missing} query URL(s) not in the database", label="warning", style="yellow")
             return
@@ -69,7 +69,8 @@ def related_cmd(
         else:
             aid = require_article(store, url)
             result = engine.related(aid, k)
-            data = related_json(store, result, why=engine.explain(aid, result) if explain else None)
+            data = related_json(store, result, why=engine.explain(aid, result) if explain else None,
+                                copies=engine.ranker)
         if as_json or fmt == "json":
             print_json(data)
             return
@@ -122,7 +123,8 @@ def _related_to_page(store, engine, path: Path, title: str, k: int, embed: bool)
         print_error(f"{path}: no article text in it")
         raise typer.Exit(1)
     result = engine.related_to_text(title.strip(), body, k, embed=embed)
-    return related_json(store, result, text={"title": title.strip(), "body_paragraphs": len(body)})
+    return related_json(store, result, text={"title": title.strip(), "body_paragraphs": len(body)},
+                        copies=engine.ranker)
 
 
 def _related_to_fetched(store, engine, url: str, k: int, embed: bool, allow_private: bool) -> dict:
@@ -146,7 +148,8 @@ def _related_to_fetched(store, engine, url: str, k: int, embed: bool, allow_priv
         fetcher.close()
     result = engine.related_to_text(article.title, article.body, k, embed=embed, when=article.time)
     return related_json(store, result, text={"title": article.title, "body_paragraphs": len(article.body),
-                                              "fetched": page.url, "time": article.time.isoformat() if article.time else None})
+                                              "fetched": page.url, "time": article.time.isoformat() if article.time else None},
+                        copies=engine.ranker)
 
 
 def _read_lines(path: Path) -> list[str]:

@@ -196,13 +196,14 @@ def create_app(settings: Settings) -> FastAPI:
                     explain: bool = Query(False, description="each item's reasons, under its card's why")):
         article_or_404(article_id)
         result = engine().related(article_id, k)
-        return views.related_json(store, result, why=engine().explain(article_id, result) if explain else None)
+        return views.related_json(store, result, why=engine().explain(article_id, result) if explain else None,
+                                  copies=engine().ranker)
 
     @app.get("/api/related")
     def api_related_by_url(url: str = Query(..., min_length=1, max_length=4000), k: int = Query(10, ge=1, le=50)):
         """The related block of the article stored at ``url``, in one request: what a publisher's
         page, knowing only its own address, asks for (``khabar related URL`` on the command line)."""
-        return views.related_json(store, engine().related(id_for_url_or_404(url), k))
+        return views.related_json(store, engine().related(id_for_url_or_404(url), k), copies=engine().ranker)
 
     @app.post("/api/related")
     def api_related_to_text(text: TextIn):
@@ -212,7 +213,8 @@ def create_app(settings: Settings) -> FastAPI:
         if not (text.title.strip() or body):
             raise HTTPException(status_code=422, detail="give a title or a body")
         result = engine().related_to_text(text.title.strip(), body, text.k)
-        return views.related_json(store, result, text={"title": text.title.strip(), "body_paragraphs": len(body)})
+        return views.related_json(store, result, text={"title": text.title.strip(), "body_paragraphs": len(body)},
+                                  copies=engine().ranker)
 
     @app.get("/api/stories")
     def api_stories(limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
@@ -296,7 +298,7 @@ def create_app(settings: Settings) -> FastAPI:
     def article_page(request: Request, article_id: int):
         art = article_or_404(article_id)
         eng = engine()
-        related = views.related_json(store, eng.related(article_id))
+        related = views.related_json(store, eng.related(article_id), copies=eng.ranker)
         sid = eng.ranker.story_of.get(article_id)  # None for an article newer than the index
         story = store.get_story(sid) if sid is not None else None
         return page(request, "article.html", article=views.article_json(art), related=related, story=story)

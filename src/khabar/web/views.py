@@ -57,13 +57,17 @@ def article_json(article: Article) -> dict:
     }
 
 
-def related_json(store, result, text: dict | None = None, why: dict[int, dict] | None = None) -> dict:
+def related_json(store, result, text: dict | None = None, why: dict[int, dict] | None = None, copies=None) -> dict:
     """The related block of an article: read-also, similar list, copies ("also reported by").
     ``text``: what to show as the article when it is not stored (``Engine.related_to_text``);
-    ``why``: each listed item's reasons (``Engine.explain``), under its card's ``why``."""
-    ids = [*([] if text else [result.article_id]), *(s.id for s in result.similar), *result.copies]
-    if result.read_also:
-        ids.append(result.read_also.id)
+    ``why``: each listed item's reasons (``Engine.explain``), under its card's ``why``;
+    ``copies`` (anything with ``copies_of``, e.g. the ranker): each listed item's own copies
+    under its card's ``also_reported_by``, since a listed wire story was carried by other
+    outlets too, and the list shows each text once."""
+    listed = [s.id for s in result.similar] + ([result.read_also.id] if result.read_also else [])
+    their_copies = {aid: copies.copies_of(aid) for aid in listed} if copies is not None else {}
+    ids = [*([] if text else [result.article_id]), *listed, *result.copies,
+           *(c for cs in their_copies.values() for c in cs)]
     arts = store.get_articles(ids)
 
     def card(aid: int, score: float | None = None) -> dict:
@@ -72,6 +76,8 @@ def related_json(store, result, text: dict | None = None, why: dict[int, dict] |
             c["score"] = round(score, 6)
         if why and aid in why:
             c["why"] = why[aid]
+        if aid in their_copies:
+            c["also_reported_by"] = [copy_ref(arts[o]) for o in their_copies[aid] if o in arts]
         return c
 
     # The index can be a little older than the data (the writer indexes after it stores):
