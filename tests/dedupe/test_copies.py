@@ -148,3 +148,33 @@ def test_an_arrival_nearest_to_a_groups_members_joins_the_group_not_a_member(mon
     existing = {a: c for a, c, _, _ in bulk if a != 30}
     got = copies.find_arrival_copy_links(rows, build_lexical_index(rows).vectors, [len(rows) - 1], existing, s)
     assert got == [link for link in bulk if link[0] == 30]
+
+
+def test_an_arrival_shingles_only_its_close_neighbours(monkeypatch):
+    """Of an arrival's nearest articles, those sharing only a word or two (TF-IDF cosine below
+    ``ARRIVAL_MIN_COSINE``) are not read and shingled: they cannot be copies."""
+    from khabar.dedupe import copies
+    from khabar.rank.lexical import build_lexical_index
+
+    s = DedupeSettings(min_body_words=5)
+    story = WORDS + _other(50)
+    # 80 articles sharing one word with the arrival (the topic), one trimmed copy, then the arrival.
+    rows = [_row(100 + i, [WORDS[0], *_other(i)]) for i in range(80)]
+    rows += [_row(1, story[:40], day=2), _row(2, story[:30], day=3)]
+    for r in rows:
+        r.body_terms = r.body_norm.split()
+    vectors = build_lexical_index(rows).vectors
+    asked = []
+
+    def with_texts(heads):
+        asked.extend(h.id for h in heads)
+        return heads
+
+    monkeypatch.setattr(copies, "ARRIVAL_CANDIDATES", 30)  # fewer than half the corpus: a real subset
+    got = copies.find_arrival_copy_links(rows, vectors, [len(rows) - 1], {}, s, with_texts=with_texts)
+    assert [(a, c) for a, c, _, _ in got] == [(2, 1)]
+    assert sorted(asked) == [1, 2]  # none of the topical nearest was read
+    monkeypatch.setattr(copies, "ARRIVAL_MIN_COSINE", 0.0)
+    asked.clear()
+    assert copies.find_arrival_copy_links(rows, vectors, [len(rows) - 1], {}, s, with_texts=with_texts) == got
+    assert len(asked) > 30  # without the floor, every one of the nearest was
