@@ -66,9 +66,10 @@ def related_json(store, result, text: dict | None = None, why: dict[int, dict] |
     outlets too, and the list shows each text once."""
     listed = [s.id for s in result.similar] + ([result.read_also.id] if result.read_also else [])
     their_copies = {aid: copies.copies_of(aid) for aid in listed} if copies is not None else {}
-    ids = [*([] if text else [result.article_id]), *listed, *result.copies,
-           *(c for cs in their_copies.values() for c in cs)]
-    arts = store.get_articles(ids)
+    arts = store.get_articles([*([] if text else [result.article_id]), *listed, *result.copies])
+    # The listed items' copies are only named and linked: their heads, not their texts (a wire
+    # story can have a dozen copies, and ten items each have theirs).
+    heads = {r.id: r for r in store.iter_index_rows([c for cs in their_copies.values() for c in cs], heads_only=True)}
 
     def card(aid: int, score: float | None = None) -> dict:
         c = article_card(arts[aid])
@@ -77,7 +78,7 @@ def related_json(store, result, text: dict | None = None, why: dict[int, dict] |
         if why and aid in why:
             c["why"] = why[aid]
         if aid in their_copies:
-            c["also_reported_by"] = [copy_ref(arts[o]) for o in their_copies[aid] if o in arts]
+            c["also_reported_by"] = [copy_ref(heads[o]) for o in their_copies[aid] if o in heads]
         return c
 
     # The index can be a little older than the data (the writer indexes after it stores):
@@ -125,8 +126,9 @@ def fold_copies(articles: list[Article], copies) -> list[dict]:
     return cards
 
 
-def copy_ref(article: Article) -> dict:
-    """One "also reported by" entry: enough to link the copy and name its outlet."""
+def copy_ref(article) -> dict:
+    """One "also reported by" entry: enough to link the copy and name its outlet (from an
+    Article, or the head of one: ``IndexRow``)."""
     return {"id": article.id, "url": article.url, "outlet": article.outlet}
 
 
