@@ -1,6 +1,7 @@
 """The CLI contracts that automated checks run."""
 
 import json
+import os
 import re
 
 from typer.testing import CliRunner
@@ -472,7 +473,14 @@ def test_export_writes_what_import_reads_back(tmp_path, demo_path):
     assert "export: 40 articles written" in r.stderr
     assert len(target.read_text(encoding="utf-8").splitlines()) == 40
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".all.jsonl")] == []  # no temporary left
+    fresh = tmp_path / "fresh.jsonl"
+    assert run("--db", db, "export", str(fresh)).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask  # as any new file, not the temporary's 0600
     assert run("--db", copy, "import", str(target)).exit_code == 0
     assert json.loads(run("--db", copy, "stats", "--json").stdout)["articles"] == 40
     r = runner.invoke(app, ["--db", db, "export", str(tmp_path)])
     assert r.exit_code == 2 and "is a directory" in r.stderr
+    r = runner.invoke(app, ["--db", db, "export", str(tmp_path / "no" / "such" / "dir.jsonl")])
+    assert r.exit_code == 1 and "cannot write" in r.stderr and "No such file" in r.stderr

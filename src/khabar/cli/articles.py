@@ -132,12 +132,20 @@ def export_cmd(
                 raise typer.Exit(2)
             # Written beside the target and moved over it at the end: an export cut short leaves
             # the previous file (or none), never a shorter one that looks complete.
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else ".")
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            except OSError as exc:
+                print_error(f"cannot write {path}: {exc.strerror}")
+                raise typer.Exit(1) from None
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f, progress_bar() as progress:
                     task = progress.add_task("export", total=None)
                     written = export_articles(store, f, keep, progress=lambda done, total: progress.update(
                         task, completed=done, total=total))
+                umask = os.umask(0)
+                os.umask(umask)
+                # mkstemp's file is private (0600); the export gets the mode any new file would.
+                os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask)
                 os.replace(tmp, target)
             except BaseException:
                 os.unlink(tmp)
