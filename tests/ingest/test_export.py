@@ -6,6 +6,8 @@ from dataclasses import asdict
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from khabar.ingest.bulk import BadRecord, ImportOptions, import_paths, record_to_article
 from khabar.ingest.export import ExportFilter, article_record, export_articles
@@ -78,3 +80,23 @@ def test_a_malformed_export_record_is_a_bad_record(field, value, reason):
     record = {"url": "https://x.test/b", "title": "عنوان", "paragraphs": ["نص."], field: value}
     with pytest.raises(BadRecord, match=reason):
         record_to_article(record, ImportOptions(max_body_chars=1000))
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+_WORDS = _TEXT.map(lambda t: " ".join(t.split()))  # titles and authors are stored whitespace-folded
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=_WORDS, author=_WORDS, body=st.lists(_TEXT, max_size=5), subheadings=st.lists(_TEXT, max_size=2),
+       source=_TEXT, similar=st.lists(_TEXT, max_size=3),
+       read_also=st.lists(st.tuples(_TEXT, st.lists(_TEXT, max_size=2)), max_size=2),
+       published=st.none() | st.datetimes(min_value=datetime(1995, 1, 1), max_value=datetime(2030, 1, 1)))
+def test_fuzz_any_stored_article_comes_back_from_its_record(title, author, body, subheadings, source, similar,
+                                                            read_also, published):
+    art = Article(url="https://x.test/a", outlet="x", title=title, author=author or None, body=body,
+                  subheadings=subheadings, source_attribution=source or None, similar_titles=similar,
+                  read_also=[RelatedItem(t, b) for t, b in read_also],
+                  published=published.replace(microsecond=0) if published else None,
+                  extracted=datetime(2030, 1, 2))
+    back, _ = record_to_article(json.loads(json.dumps(article_record(art), ensure_ascii=False)), ImportOptions())
+    assert _comparable(back) == _comparable(art)
