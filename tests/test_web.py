@@ -647,3 +647,16 @@ def test_listed_items_name_the_other_outlets_that_carried_them(client):
         card = page[page.index('id="read-also"'):page.index("</section>", page.index('id="read-also"'))]
         first = next(c for c in pick["also_reported_by"] if c["outlet"] != pick["outlet"])
         assert f'نشرته أيضاً: <a href="/articles/{first["id"]}">{names[first["outlet"]]}</a>' in card
+
+
+def test_the_openapi_spec_documents_every_api_call_and_leaves_the_pages_out(client):
+    spec = client.get("/openapi.json").json()
+    assert not any(path == "/" or path.startswith(("/articles", "/search", "/latest", "/outlets"))
+                   or (path.startswith("/stories") and not path.endswith(".atom")) for path in spec["paths"])
+    for path, operations in spec["paths"].items():
+        assert path.startswith(("/api/", "/feeds/", "/stories/")), path
+        for method, op in operations.items():
+            assert op.get("description") and op.get("tags"), (method, path)
+            for param in op.get("parameters", []):
+                assert param["in"] == "path" or param.get("description"), (method, path, param["name"])
+    assert "/api/related" in spec["paths"] and "post" in spec["paths"]["/api/related"]

@@ -65,6 +65,14 @@ def _base(request: Request, public_url: str) -> str:
 
 OUTLET_PAGE = 50  # articles an outlet's page lists at a time
 FEED_MAX_AGE = 60  # seconds a cache may keep a feed (the crawler's rounds are minutes apart)
+# Parameter descriptions the OpenAPI spec (/openapi.json, /docs) gives.
+OUTLET_DOC = "an outlet's key (see /api/outlets)"
+SINCE_DOC = "published at or after (ISO 8601; UTC when no zone)"
+UNTIL_DOC = "published before (ISO 8601; UTC when no zone)"
+OFFSET_DOC = "items to skip (paging)"
+LIMIT_DOC = "items per page"
+URL_DOC = "the article's URL (canonicalized; an Arabic path raw or percent-encoded)"
+K_DOC = "similar articles to list"
 FEED_ITEMS = 30  # entries a search or latest Atom feed holds (search matches; latest: stored articles)
 FRONT_PAGE_MIN_STORIES = 10  # fewer in the last 24 hours: the front page widens its window (views.top_stories)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape on for .html
@@ -171,41 +179,52 @@ def create_app(settings: Settings) -> FastAPI:
         return aid
 
     # --- JSON API -----------------------------------------------------------------------
-    @app.get("/api/latest")
-    def api_latest(limit: int = Query(OUTLET_PAGE, ge=1, le=200), offset: int = Query(0, ge=0)):
+    @app.get("/api/latest", tags=["articles"])
+    def api_latest(limit: int = Query(OUTLET_PAGE, ge=1, le=200, description=LIMIT_DOC),
+                   offset: int = Query(0, ge=0, description=OFFSET_DOC)):
         """Every outlet's newest articles, each text once (the /latest page's data)."""
         return views.latest_page(store, engine().ranker, limit, offset)
 
-    @app.get("/api/articles")
-    def api_articles(outlet: Optional[str] = None, since: Optional[datetime] = None, until: Optional[datetime] = None,
-                     limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
+    @app.get("/api/articles", tags=["articles"])
+    def api_articles(outlet: Optional[str] = Query(None, description=OUTLET_DOC),
+                     since: Optional[datetime] = Query(None, description=SINCE_DOC),
+                     until: Optional[datetime] = Query(None, description=UNTIL_DOC),
+                     limit: int = Query(20, ge=1, le=200, description=LIMIT_DOC),
+                     offset: int = Query(0, ge=0, description=OFFSET_DOC)):
+        """Stored articles, newest first, each as a card (no body); ``has_more`` when an older page exists."""
         return views.article_list(store, outlet, since, until, limit, offset)
 
-    @app.get("/api/articles/by-url")
-    def api_article_by_url(url: str = Query(..., min_length=1, max_length=4000)):
+    @app.get("/api/articles/by-url", tags=["articles"])
+    def api_article_by_url(url: str = Query(..., min_length=1, max_length=4000, description=URL_DOC)):
         """The article stored at ``url`` (canonicalized; Arabic paths raw or percent-encoded):
         how a site that knows its own URLs finds the id for ``/related``."""
         return views.article_json(article_or_404(id_for_url_or_404(url)))
 
-    @app.get("/api/articles/{article_id}")
+    @app.get("/api/articles/{article_id}", tags=["articles"])
     def api_article(article_id: int):
+        """One article whole: body paragraphs, subheadings, source line, the read-also and similar
+        blocks its page carried, its story; 404 for an unknown id."""
         return views.article_json(article_or_404(article_id))
 
-    @app.get("/api/articles/{article_id}/related")
-    def api_related(article_id: int, k: int = Query(10, ge=1, le=50),
+    @app.get("/api/articles/{article_id}/related", tags=["related"])
+    def api_related(article_id: int, k: int = Query(10, ge=1, le=50, description=K_DOC),
                     explain: bool = Query(False, description="each item's reasons, under its card's why")):
+        """The related block of a stored article: ``read_also`` (one pick, never in the list),
+        ``similar`` (up to ``k``, no two copies of one text), ``also_reported_by`` (its copies);
+        each listed card names its own copies' outlets."""
         article_or_404(article_id)
         result = engine().related(article_id, k)
         return views.related_json(store, result, why=engine().explain(article_id, result) if explain else None,
                                   copies=engine().ranker)
 
-    @app.get("/api/related")
-    def api_related_by_url(url: str = Query(..., min_length=1, max_length=4000), k: int = Query(10, ge=1, le=50)):
+    @app.get("/api/related", tags=["related"])
+    def api_related_by_url(url: str = Query(..., min_length=1, max_length=4000, description=URL_DOC),
+                           k: int = Query(10, ge=1, le=50, description=K_DOC)):
         """The related block of the article stored at ``url``, in one request: what a publisher's
         page, knowing only its own address, asks for (``khabar related URL`` on the command line)."""
         return views.related_json(store, engine().related(id_for_url_or_404(url), k), copies=engine().ranker)
 
-    @app.post("/api/related")
+    @app.post("/api/related", tags=["related"])
     def api_related_to_text(text: TextIn):
         """Similar articles, read-also and stored copies for a text that is not stored (a draft,
         a page read elsewhere): what ``/api/articles/{id}/related`` gives a stored article."""
@@ -216,40 +235,52 @@ def create_app(settings: Settings) -> FastAPI:
         return views.related_json(store, result, text={"title": text.title.strip(), "body_paragraphs": len(body)},
                                   copies=engine().ranker)
 
-    @app.get("/api/stories")
-    def api_stories(limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
+    @app.get("/api/stories", tags=["stories"])
+    def api_stories(limit: int = Query(20, ge=1, le=200, description=LIMIT_DOC),
+                    offset: int = Query(0, ge=0, description=OFFSET_DOC)):
+        """Stories (events), the latest coverage first: label, first and last time, articles and outlets."""
         return {"stories": store.list_stories(limit, offset)}
 
-    @app.get("/api/top-stories")
-    def api_top_stories(window_days: float = Query(1.0, gt=0, le=365), limit: int = Query(30, ge=1, le=100),
-                        min_stories: int = Query(FRONT_PAGE_MIN_STORIES, ge=0, le=100)):
+    @app.get("/api/top-stories", tags=["stories"])
+    def api_top_stories(window_days: float = Query(1.0, gt=0, le=365, description="days before the newest article"),
+                        limit: int = Query(30, ge=1, le=100, description=LIMIT_DOC),
+                        min_stories: int = Query(FRONT_PAGE_MIN_STORIES, ge=0, le=100,
+                                                 description="widen the window (3, 7, 30 days) until it holds this many")):
         """The front page's data: ``min_stories=0`` keeps to ``window_days`` however few it holds."""
         return views.top_stories(store, window_days, limit, min_stories=min_stories)
 
-    @app.get("/api/stories/{story_id}")
+    @app.get("/api/stories/{story_id}", tags=["stories"])
     def api_story(story_id: int):
+        """A story's articles in time order (a copy under the first article of its text) and its
+        related stories, oldest first; 404 for an unknown id."""
         data = views.story_page(store, story_id, engine())
         if data is None:
             raise HTTPException(status_code=404, detail=f"no story {story_id}")
         return data
 
-    @app.get("/api/search")
-    def api_search(q: str = Query(..., min_length=1, max_length=500), outlet: Optional[str] = None,
-                   since: Optional[datetime] = None, until: Optional[datetime] = None,
-                   limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0),
-                   sort: Literal["relevance", "newest"] = "relevance",
+    @app.get("/api/search", tags=["search"])
+    def api_search(q: str = Query(..., min_length=1, max_length=500,
+                                  description='words in any spelling; "…" or «…» for a phrase'),
+                   outlet: Optional[str] = Query(None, description=OUTLET_DOC),
+                   since: Optional[datetime] = Query(None, description=SINCE_DOC),
+                   until: Optional[datetime] = Query(None, description=UNTIL_DOC),
+                   limit: int = Query(20, ge=1, le=100, description=LIMIT_DOC), offset: int = Query(0, ge=0, description=OFFSET_DOC),
+                   sort: Literal["relevance", "newest"] = Query("relevance", description="BM25 with recency, or time"),
                    semantic: bool = Query(False, description="By meaning too, where the index has e5 vectors: "
                                           "articles holding any of the words, ordered by e5 and by their words "
                                           "(relevance order only; `semantic` in the answer says whether it applied)")):
+        """Arabic full-text search (stems on both sides, so الاسرى finds الأسرى and أسرى); copies of
+        one text are one result, the others under ``also_reported_by``; ``total`` counts matches."""
         served = engine()
         return search.search_page(store, q, outlet, since, until, limit, offset, copies=served.ranker,
                                  newest_first=sort == "newest", meaning=served.meaning_ranker() if semantic else None)
 
-    @app.get("/api/outlets")
+    @app.get("/api/outlets", tags=["outlets"])
     def api_outlets():
+        """Outlets with their article counts, time span and crawl health."""
         return views.outlets_json(store)
 
-    @app.get("/api/health")
+    @app.get("/api/health", tags=["service"])
     def api_health():
         """200 with the index's freshness and the crawl's state; 503 when the database does not answer."""
         try:
@@ -288,13 +319,13 @@ def create_app(settings: Settings) -> FastAPI:
         data["when"] = lambda value, minutes=True: time_element(value, zone, minutes)
         return TEMPLATES.TemplateResponse(request, name, data, headers=PAGE_HEADERS)
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request):
         # The day's most widely covered stories first: the newest alone are one-outlet tickers.
         return page(request, "home.html", **views.top_stories(store, 1.0, 30, min_stories=FRONT_PAGE_MIN_STORIES),
                     stats=store.stats())
 
-    @app.get("/articles/{article_id}", response_class=HTMLResponse)
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: int):
         art = article_or_404(article_id)
         eng = engine()
@@ -303,7 +334,7 @@ def create_app(settings: Settings) -> FastAPI:
         story = store.get_story(sid) if sid is not None else None
         return page(request, "article.html", article=views.article_json(art), related=related, story=story)
 
-    @app.get("/stories/{story_id}", response_class=HTMLResponse)
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def story_html(request: Request, story_id: int):
         data = views.story_page(store, story_id, engine())
         if data is None:
@@ -321,25 +352,30 @@ def create_app(settings: Settings) -> FastAPI:
             return Response(status_code=304, headers=headers)
         return Response(body, media_type="application/atom+xml; charset=utf-8", headers=headers)
 
-    @app.get("/feeds/top.atom")
+    @app.get("/feeds/top.atom", tags=["feeds"])
     def top_feed(request: Request):
+        """The front page's stories as Atom (ETag; 304 to If-None-Match)."""
         data = views.top_stories(store, 1.0, 30, min_stories=FRONT_PAGE_MIN_STORIES)
         return atom(request, feeds.top_stories_feed(data, _base(request, settings.public_url)))
 
-    @app.get("/stories/{story_id}/feed.atom")
+    @app.get("/stories/{story_id}/feed.atom", tags=["feeds"])
     def story_feed(request: Request, story_id: int):
+        """Follow a story: its articles as Atom, newest first."""
         data = views.story_page(store, story_id, engine(), with_related=False)
         if data is None:
             raise HTTPException(status_code=404, detail=f"no story {story_id}")
         return atom(request, feeds.story_feed(data, _base(request, settings.public_url), names_of(outlet_names())))
 
-    @app.get("/feeds/latest.atom")
+    @app.get("/feeds/latest.atom", tags=["feeds"])
     def latest_feed(request: Request):
+        """Every outlet's newest articles as Atom, each text once."""
         data = views.latest_page(store, engine().ranker, FEED_ITEMS, 0)
         return atom(request, feeds.latest_feed(data, _base(request, settings.public_url), names_of(outlet_names())))
 
-    @app.get("/feeds/search.atom")
-    def search_feed(request: Request, q: str = Query(..., min_length=1, max_length=500), outlet: Optional[str] = None):
+    @app.get("/feeds/search.atom", tags=["feeds"])
+    def search_feed(request: Request, q: str = Query(..., min_length=1, max_length=500, description="as /api/search"),
+                    outlet: Optional[str] = Query(None, description=OUTLET_DOC)):
+        """Follow a search: its newest matches by words as Atom, each text once."""
         if not q.strip():
             raise HTTPException(status_code=422, detail="q is blank")
         data = search.search_page(store, q, outlet or None, None, None, FEED_ITEMS, 0, copies=engine().ranker,
@@ -347,7 +383,7 @@ def create_app(settings: Settings) -> FastAPI:
         return atom(request, feeds.search_feed(data, _base(request, settings.public_url), names_of(outlet_names()),
                                                outlet or None))
 
-    @app.get("/search", response_class=HTMLResponse)
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_html(request: Request, q: str = Query("", max_length=500), outlet: Optional[str] = None,
                     since: str = "", until: str = "", offset: int = Query(0, ge=0),
                     sort: Literal["relevance", "newest"] = "relevance", semantic: bool = False):
@@ -361,16 +397,16 @@ def create_app(settings: Settings) -> FastAPI:
                     semantic=semantic and meaning is not None, can_mean=meaning is not None,
                     result=data, outlets=store.outlets())
 
-    @app.get("/latest", response_class=HTMLResponse)
+    @app.get("/latest", response_class=HTMLResponse, include_in_schema=False)
     def latest_html(request: Request, offset: int = Query(0, ge=0)):
         return page(request, "latest.html", data=views.latest_page(store, engine().ranker, OUTLET_PAGE, offset))
 
-    @app.get("/outlets", response_class=HTMLResponse)
+    @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
     def outlets_html(request: Request):
         outlets = sorted(views.outlets_json(store)["outlets"], key=lambda o: -o["articles"])
         return page(request, "outlets.html", outlets=outlets)
 
-    @app.get("/outlets/{key}", response_class=HTMLResponse)
+    @app.get("/outlets/{key}", response_class=HTMLResponse, include_in_schema=False)
     def outlet_html(request: Request, key: str, offset: int = Query(0, ge=0)):
         outlets = {o["key"]: o for o in views.outlets_json(store)["outlets"]}
         if key not in outlets:
