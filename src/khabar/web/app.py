@@ -264,7 +264,8 @@ def create_app(settings: Settings) -> FastAPI:
                    outlet: Optional[str] = Query(None, description=OUTLET_DOC),
                    since: Optional[datetime] = Query(None, description=SINCE_DOC),
                    until: Optional[datetime] = Query(None, description=UNTIL_DOC),
-                   limit: int = Query(20, ge=1, le=100, description=LIMIT_DOC), offset: int = Query(0, ge=0, description=OFFSET_DOC),
+                   limit: int = Query(20, ge=1, le=100, description=LIMIT_DOC),
+                   offset: int = Query(0, ge=0, description=OFFSET_DOC),
                    sort: Literal["relevance", "newest"] = Query("relevance", description="BM25 with recency, or time"),
                    semantic: bool = Query(False, description="By meaning too, where the index has e5 vectors: "
                                           "articles holding any of the words, ordered by e5 and by their words "
