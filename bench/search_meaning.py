@@ -25,7 +25,7 @@ from khabar.eval.metrics import load_qrels, per_query_ndcg
 from khabar.pipeline import load_engine
 from khabar.settings import Settings
 from khabar.store import open_store
-from khabar.web.search import search_page
+from khabar.web.search import SearchRequest, search_page
 
 QRELS = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "dev-qrels.jsonl"
 K = 10
@@ -52,7 +52,7 @@ def main() -> None:
         for shape, q in (("headline", title), ("3 words", " ".join(title.split()[:3]))):
             for mode, m in (("words", None), ("meaning", meaning)):
                 t0 = time.perf_counter()
-                data = search_page(store, q, None, None, None, K + 1, 0, ranker, meaning=m)
+                data = search_page(store, SearchRequest(q, limit=K + 1), ranker, meaning=m)
                 times[mode].append(time.perf_counter() - t0)
                 urls = [r["url"] for r in data["results"] if ranker.group_of(r["id"]) != own]
                 figures.setdefault((shape, mode), []).append(per_query_ndcg(judged, urls, K))

@@ -12,7 +12,7 @@ from khabar.text import analyze
 
 
 def test_search_puts_the_word_before_its_stem_sharers(store):
-    from khabar.web.search import search_page
+    from khabar.web.search import SearchRequest, search_page
 
     # One mention each, in the body: the liquidity report is newer, so stems alone rank it first.
     liquidity = Article(url="https://x.test/1", outlet="a", title="سوق الأسهم ترتفع في ختام التداولات",
@@ -27,13 +27,13 @@ def test_search_puts_the_word_before_its_stem_sharers(store):
     store.add_articles([(a, analyze_article(a)) for a in (liquidity, floods, *others)])
     hits, _ = store.search(analyze("سيول"))
     assert [h.id for h in hits] == [store.article_id(liquidity.url), store.article_id(floods.url)]  # stems alone
-    page = search_page(store, "سيول", None, None, None, 10, 0, CopyGroups({}))
+    page = search_page(store, SearchRequest("سيول", limit=10), CopyGroups({}))
     assert [r["url"] for r in page["results"]] == [floods.url, liquidity.url]
     assert page["total"] == 2  # both still match: a stem is still a match
 
 
 def test_a_quoted_phrase_matches_its_words_in_order(store):
-    from khabar.web.search import query_terms, search_page
+    from khabar.web.search import SearchRequest, query_terms, search_page
 
     apart = Article(url="https://x.test/1", outlet="a", title="جرفت السيول سيارات في أحياء جدة",
                     body=["جرفت السيول عدداً من السيارات في أحياء جدة الجنوبية."], published=datetime(2026, 1, 3, 12))
@@ -42,7 +42,7 @@ def test_a_quoted_phrase_matches_its_words_in_order(store):
     store.add_articles([(a, analyze_article(a)) for a in (apart, together)])
 
     def urls(q):
-        return {r["url"] for r in search_page(store, q, None, None, None, 10, 0, CopyGroups({}))["results"]}
+        return {r["url"] for r in search_page(store, SearchRequest(q, limit=10), CopyGroups({}))["results"]}
 
     assert urls("سيول جدة") == {apart.url, together.url}
     for quoted in ('"سيول جدة"', "«سيول جدة»", "“سيول في جدة”"):  # a stopword inside is skipped, as in the index
@@ -86,20 +86,20 @@ def small_store():
 @given(st.lists(_QUERY_CHARS, max_size=12).map("".join))
 def test_fuzz_any_query_gives_a_page_never_an_error(small_store, q):
     """Quotes unpaired or nested, FTS syntax, stopwords only: a page (maybe empty), not a raise."""
-    from khabar.web.search import search_page
+    from khabar.web.search import SearchRequest, search_page
 
     for newest in (False, True):
-        page = search_page(small_store, q, None, None, None, 10, 0, CopyGroups({}), newest_first=newest)
+        page = search_page(small_store, SearchRequest(q, limit=10, newest_first=newest), CopyGroups({}))
         assert page["total"] >= len(page["results"]) and all(r["url"].startswith("https://x.test/") for r in page["results"])
 
 
 def test_newest_first_orders_by_time_on_either_store(store):
-    from khabar.web.search import search_page
+    from khabar.web.search import SearchRequest, search_page
 
     arts = [Article(url=f"https://x.test/n{i}", outlet="a", title=f"سيول في المدينة رقم {i}",
                     body=[f"جرفت السيول سيارات في الحي رقم {i}." + " سيول" * (3 - i)], published=datetime(2026, 1, 1 + i, 12))
             for i in range(3)]
     store.add_articles([(a, analyze_article(a)) for a in arts])
-    page = search_page(store, "سيول", None, None, None, 10, 0, CopyGroups({}), newest_first=True)
+    page = search_page(store, SearchRequest("سيول", limit=10, newest_first=True), CopyGroups({}))
     assert [r["url"] for r in page["results"]] == ["https://x.test/n2", "https://x.test/n1", "https://x.test/n0"]
     assert page["sort"] == "newest" and page["total"] == 3

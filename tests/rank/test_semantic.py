@@ -8,7 +8,7 @@ import numpy as np
 from khabar.dedupe.groups import CopyGroups
 from khabar.models import Article, analyze_article
 from khabar.rank.semantic import RRF_K, MeaningRanker, fuse_rankings
-from khabar.web.search import search_page
+from khabar.web.search import SearchRequest, search_page
 
 
 def test_fusion_puts_what_both_rankings_like_first():
@@ -56,23 +56,24 @@ def test_meaning_brings_up_a_word_match_in_other_words_never_an_article_without_
     vectors = np.stack([_unit(1, 0.1, 0), _unit(1, 0.3, 0), _unit(0, 0, 1), _unit(1, 0, 0)])
     meaning = MeaningRanker(vectors, {aid: i for i, aid in enumerate(ids)}, embed=lambda q: _unit(1, 0, 0))
 
-    words = search_page(store, "تطعيم الأطفال", None, None, None, 10, 0, CopyGroups({}))
+    words = search_page(store, SearchRequest("تطعيم الأطفال", limit=10), CopyGroups({}))
     assert [r["id"] for r in words["results"]] == [ids[0]] and words["total"] == 1 and not words["semantic"]
 
-    both = search_page(store, "تطعيم الأطفال", None, None, None, 10, 0, CopyGroups({}), meaning=meaning)
+    both = search_page(store, SearchRequest("تطعيم الأطفال", limit=10), CopyGroups({}), meaning=meaning)
     assert both["semantic"]
     found = [r["id"] for r in both["results"]]
     assert found[:2] == [ids[0], ids[1]]  # the full match first, then the same thing in other words
     assert set(found) == {ids[0], ids[1], ids[2]}  # every article holding a word; never the flu shots
     assert both["total"] == 3  # what holds any of the words
 
-    paged = search_page(store, "تطعيم الأطفال", None, None, None, 1, 1, CopyGroups({}), meaning=meaning)
+    paged = search_page(store, SearchRequest("تطعيم الأطفال", limit=1, offset=1), CopyGroups({}), meaning=meaning)
     assert [r["id"] for r in paged["results"]] == [ids[1]] and paged["has_more"]
 
-    newest = search_page(store, "تطعيم الأطفال", None, None, None, 10, 0, CopyGroups({}), newest_first=True,
+    newest = search_page(store, SearchRequest("تطعيم الأطفال", limit=10, newest_first=True), CopyGroups({}),
                          meaning=meaning)
     assert not newest["semantic"]  # a time order stays with the words
     assert [r["id"] for r in newest["results"]] == [ids[0]]
 
-    outlet = search_page(store, "تطعيم الأطفال", "o3", None, None, 10, 0, CopyGroups({}), meaning=meaning)
+    outlet = search_page(store, SearchRequest("تطعيم الأطفال", outlet="o3", limit=10), CopyGroups({}),
+                         meaning=meaning)
     assert [r["id"] for r in outlet["results"]] == [ids[2]]  # filters hold for meaning's candidates too

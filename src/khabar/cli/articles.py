@@ -266,7 +266,7 @@ def search_cmd(
     """Arabic full-text search: stems, BM25 with recency; "…" or «…» for a phrase; copies of one text are one result."""
     from ..dedupe.groups import CopyGroups
     from ..web.local_time import as_utc
-    from ..web.search import search_page
+    from ..web.search import SearchRequest, search_page
     from ..web.views import outlet_names
 
     with open_store() as store:
@@ -282,8 +282,9 @@ def search_cmd(
                 print_error("no e5 vectors in this database (khabar embed): searching by words only", "note", "yellow")
             elif newest:
                 print_error("--newest lists word matches only: meaning orders by relevance", "note", "yellow")
-        data = search_page(store, query, outlet, as_utc(since) if since else None, as_utc(until) if until else None,
-                           limit, offset, groups, newest_first=newest, meaning=meaning)
+        asked = SearchRequest(query, outlet, as_utc(since) if since else None, as_utc(until) if until else None,
+                              limit, offset, newest_first=newest)
+        data = search_page(store, asked, groups, meaning=meaning)
         names_of = outlet_names(store)
     if as_json:
         print_json(data)

@@ -273,8 +273,8 @@ def create_app(settings: Settings) -> FastAPI:
         """Arabic full-text search (stems on both sides, so الاسرى finds الأسرى and أسرى); copies of
         one text are one result, the others under ``also_reported_by``; ``total`` counts matches."""
         served = engine()
-        return search.search_page(store, q, outlet, since, until, limit, offset, copies=served.ranker,
-                                 newest_first=sort == "newest", meaning=served.meaning_ranker() if semantic else None)
+        asked = search.SearchRequest(q, outlet, since, until, limit, offset, newest_first=sort == "newest")
+        return search.search_page(store, asked, served.ranker, meaning=served.meaning_ranker() if semantic else None)
 
     @app.get("/api/outlets", tags=["outlets"])
     def api_outlets():
@@ -379,8 +379,8 @@ def create_app(settings: Settings) -> FastAPI:
         """Follow a search: its newest matches by words as Atom, each text once."""
         if not q.strip():
             raise HTTPException(status_code=422, detail="q is blank")
-        data = search.search_page(store, q, outlet or None, None, None, FEED_ITEMS, 0, copies=engine().ranker,
-                                  newest_first=True)
+        data = search.search_page(store, search.SearchRequest(q, outlet or None, limit=FEED_ITEMS, newest_first=True),
+                                  engine().ranker)
         return atom(request, feeds.search_feed(data, _base(request, settings.public_url), names_of(outlet_names()),
                                                outlet or None))
 
@@ -391,9 +391,8 @@ def create_app(settings: Settings) -> FastAPI:
         since_dt, until_dt = _date(since), _date(until)
         served = engine()
         meaning = served.meaning_ranker()  # None: no vectors, and the page offers no "by meaning"
-        data = (search.search_page(store, q, outlet or None, since_dt, until_dt, 20, offset, copies=served.ranker,
-                                  newest_first=sort == "newest", meaning=meaning if semantic else None)
-                if q.strip() else None)
+        asked = search.SearchRequest(q, outlet or None, since_dt, until_dt, 20, offset, newest_first=sort == "newest")
+        data = search.search_page(store, asked, served.ranker, meaning=meaning if semantic else None) if q.strip() else None
         return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, sort=sort,
                     semantic=semantic and meaning is not None, can_mean=meaning is not None,
                     result=data, outlets=store.outlets())

@@ -10,6 +10,8 @@ by their words together.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from ..rank.semantic import MeaningRanker, fuse_rankings
 from ..store.base import SearchHit
@@ -17,21 +19,34 @@ from ..text import analyze, normalize_arabic, stem_token, tokenize
 from ..text.surface import query_words, surface_forms, surface_share
 from .views import article_card, copy_ref
 
-__all__ = ["search_page", "query_terms", "rank_by_surface", "matched_words", "bare_word"]
+__all__ = ["SearchRequest", "search_page", "query_terms", "rank_by_surface", "matched_words", "bare_word"]
 
 
 MEANING_CANDIDATES = 1000  # word matches (any of the words, best BM25 first) that meaning re-orders
 
 
-def search_page(store, q: str, outlet, since, until, limit: int, offset: int, copies, newest_first: bool = False,
-                meaning: MeaningRanker | None = None) -> dict:
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a search asks, from whichever door (page, API, CLI, feed): the query, filters
+    (an outlet's key; ``since`` inclusive, ``until`` exclusive, naive UTC), the page, the order."""
+
+    q: str
+    outlet: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 20
+    offset: int = 0
+    newest_first: bool = False
+
+
+def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | None = None) -> dict:
     """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked.
 
     Copies of one text are one result (``copies``: anything with ``group_of`` and
     ``copies_of``, e.g. the ranker): the best-ranked copy, with the others under
-    ``also_reported_by``, so five outlets' wire story does not fill a page. ``offset`` and
-    ``limit`` count results; ``total`` counts matching articles. ``newest_first``: the matches in
-    time order, newest first, instead of by relevance.
+    ``also_reported_by``, so five outlets' wire story does not fill a page. The request's
+    ``offset`` and ``limit`` count results; ``total`` counts matching articles. ``newest_first``:
+    the matches in time order, newest first, instead of by relevance.
 
     ``meaning`` (where the index has e5 vectors): go by meaning too. The candidates become
     every article holding any of the words (``total`` counts those), the ``MEANING_CANDIDATES``
@@ -40,6 +55,8 @@ def search_page(store, q: str, outlet, since, until, limit: int, offset: int, co
     a time order of everything sharing a word would be mostly noise. ``semantic`` in the
     result says whether meaning took part.
     """
+    q, outlet, since, until = request.q, request.outlet, request.since, request.until
+    limit, offset, newest_first = request.limit, request.offset, request.newest_first
     terms = query_terms(q)
     # Collapsing needs the hits before this page too (a group's best copy may sit earlier).
     want = offset + limit
