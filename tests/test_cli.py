@@ -466,6 +466,9 @@ def test_export_writes_what_import_reads_back(tmp_path, demo_path):
     assert run("--db", db, "import", str(demo_path)).exit_code == 0
     lines = run("--db", db, "export", "--outlet", "alofoq").stdout.splitlines()
     assert lines and {json.loads(x)["source"] for x in lines} == {"alofoq"}
+    day = run("--db", db, "export", "--since", "2026-03-05", "--until", "2026-03-06").stdout.splitlines()
+    day = [json.loads(x) for x in day]
+    assert day and all("2026-03-05" <= (r["published"] or r["date_extracted"]) < "2026-03-06" for r in day)
 
     target = tmp_path / "all.jsonl"
     target.write_text("an older export\n")

@@ -3,7 +3,7 @@
 import io
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -65,6 +65,8 @@ def test_the_filter_selects_an_outlet_and_a_time_range(demo_store):
     assert one and {r["source"] for r in one} == {"alofoq"} and len(one) < len(everything)
     march5 = exported(since=datetime(2026, 3, 5), until=datetime(2026, 3, 6))
     assert march5 and all("2026-03-05" <= (r["published"] or r["date_extracted"]) < "2026-03-06" for r in march5)
+    riyadh = timezone(timedelta(hours=3))  # an aware bound is the same instant: 03:00 in Riyadh is 00:00 UTC
+    assert exported(since=datetime(2026, 3, 5, 3, tzinfo=riyadh), until=datetime(2026, 3, 6, 3, tzinfo=riyadh)) == march5
     times = [r["published"] or r["date_extracted"] for r in everything]
     assert times == sorted(times)  # oldest first
 

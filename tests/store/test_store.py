@@ -195,3 +195,21 @@ def test_a_thread_that_has_ended_leaves_no_reader_connection_behind(store):
     last.start()
     last.join()
     assert last in seen and len(seen) <= 2  # its own, and at most the main thread's
+
+
+def test_a_time_bound_is_an_instant_whatever_its_zone(store):
+    """``--since`` arrives as aware UTC; an article published at exactly that instant is in the
+    range (as text, "…T00:00:00+00:00" sorted after the stored "…T00:00:00" and left it out)."""
+    from datetime import timedelta, timezone
+
+    from khabar.text import analyze
+
+    midnight = Article(url="https://x.test/m", outlet="a", title="الأسرى", body=["عن الأسرى."],
+                       published=datetime(2026, 1, 5))
+    store.add_articles([(midnight, analyze_article(midnight))])
+    riyadh = timezone(timedelta(hours=3))
+    instants = (datetime(2026, 1, 5), datetime(2026, 1, 5, tzinfo=timezone.utc), datetime(2026, 1, 5, 3, tzinfo=riyadh))
+    for since in instants:
+        assert store.search(analyze("الاسرى"), since=since)[1] == 1, since
+        assert [a.url for a in store.list_articles(since=since)] == [midnight.url], since
+        assert store.search(analyze("الاسرى"), until=since)[1] == 0, since

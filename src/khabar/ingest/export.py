@@ -27,12 +27,19 @@ __all__ = ["ExportFilter", "article_record", "export_articles"]
 
 @dataclass(frozen=True)
 class ExportFilter:
-    """Which articles to write: one outlet (its key), a time range (``until`` exclusive, naive
-    UTC). An article without a time is left out by either bound, as search does."""
+    """Which articles to write: one outlet (its key), a time range (``until`` exclusive; a
+    naive bound is UTC, as stored times are). An article without a time is left out by either
+    bound, as search does."""
 
     outlet: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for bound in ("since", "until"):  # compared with stored times: naive UTC
+            t = getattr(self, bound)
+            if t is not None and t.tzinfo is not None:
+                object.__setattr__(self, bound, t.astimezone(timezone.utc).replace(tzinfo=None))
 
     def keeps(self, outlet: str, time: datetime | None) -> bool:
         if self.outlet is not None and outlet != self.outlet:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from ..models import Analysis, Article, RelatedItem, Source
 from .base import IndexRow
@@ -57,7 +57,15 @@ def undated_last(rows: Iterable[IndexRow]) -> Iterator[IndexRow]:
 
 
 def iso(t: datetime | None) -> str | None:
-    return t.replace(microsecond=0).isoformat() if t else None
+    """A time as stored and compared: naive UTC to the second. An aware time is converted, so
+    a bound such as ``--since`` (aware UTC) compares with stored times as the same instant; as
+    text, "…T00:00:00+00:00" sorted after a stored "…T00:00:00" and left out an article at
+    exactly midnight."""
+    if not t:
+        return None
+    if t.tzinfo is not None:
+        t = t.astimezone(timezone.utc).replace(tzinfo=None)
+    return t.replace(microsecond=0).isoformat()
 
 
 def parse_time(s: str | None) -> datetime | None:
