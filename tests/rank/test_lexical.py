@@ -45,3 +45,23 @@ def test_build_stats_survive_the_blob_and_an_old_blob_refuses_to_grow(demo_store
     assert old.size == index.size and math.isnan(old.avgdl)
     with pytest.raises(ValueError):
         extend_lexical_index(old, rows[-5:])
+
+
+def test_a_naive_time_is_utc_on_any_machine(monkeypatch):
+    """Stored times are naive UTC; a fetched page's time is aware. Both land on one scale
+    whatever the machine's zone (``datetime.timestamp`` reads a naive time in local time)."""
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from khabar.rank.lexical import days_since_epoch
+
+    monkeypatch.setenv("TZ", "Asia/Riyadh")
+    time.tzset()
+    try:
+        naive = datetime(2026, 3, 1, 12)
+        assert days_since_epoch(naive) == days_since_epoch(naive.replace(tzinfo=timezone.utc))
+        assert days_since_epoch(datetime(2026, 3, 1, 15, tzinfo=timezone(timedelta(hours=3)))) == days_since_epoch(naive)
+        assert days_since_epoch(datetime(1970, 1, 2)) == 1.0
+    finally:
+        monkeypatch.undo()  # the zone this process had, then read it again
+        time.tzset()

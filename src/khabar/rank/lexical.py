@@ -11,7 +11,7 @@ import io
 import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import numpy as np
 from scipy import sparse
@@ -148,8 +148,12 @@ def _unpack(z, prefix: str) -> sparse.csr_matrix:
 
 def days_since_epoch(t: datetime | None) -> float:
     """The index's time scale (``LexicalIndex.times``): days since the epoch, NaN when unknown.
-    Query times and story state are compared on it, so they are converted here too."""
-    return t.timestamp() / 86400.0 if t else float("nan")
+    Query times and story state are compared on it, so they are converted here too. A naive
+    time is UTC, as stored (``datetime.timestamp`` would read it in the machine's zone, and a
+    fetched page's aware time would then sit hours off the stored ones outside UTC)."""
+    if t is None:
+        return float("nan")
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp() / 86400.0
 
 
 def build_lexical_index(rows: list[IndexRow]) -> LexicalIndex:
