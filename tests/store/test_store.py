@@ -213,3 +213,15 @@ def test_a_time_bound_is_an_instant_whatever_its_zone(store):
         assert store.search(analyze("الاسرى"), since=since)[1] == 1, since
         assert [a.url for a in store.list_articles(since=since)] == [midnight.url], since
         assert store.search(analyze("الاسرى"), until=since)[1] == 0, since
+
+
+def test_story_members_of_some_stories(store):
+    arts = [_art(n, day=1 + n % 5) for n in range(6)]
+    store.add_articles([(a, analyze_article(a)) for a in arts])
+    ids = [store.article_id(a.url) for a in arts]
+    story = {"label": "x", "first_time": None, "last_time": None, "article_count": 2, "outlet_count": 1}
+    store.replace_stories([{**story, "id": sid} for sid in (1, 2, 3)],
+                          [(ids[0], 1, 1.0), (ids[1], 1, 1.0), (ids[2], 2, 1.0), (ids[3], 2, 1.0), (ids[4], 3, 1.0)])
+    assert sorted(store.story_members([1, 3])) == sorted([(ids[0], 1), (ids[1], 1), (ids[4], 3)])
+    assert store.story_members([]) == [] and store.story_members([99]) == []
+    assert len(store.story_members()) == 5
