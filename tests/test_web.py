@@ -660,3 +660,12 @@ def test_the_openapi_spec_documents_every_api_call_and_leaves_the_pages_out(clie
             for param in op.get("parameters", []):
                 assert param["in"] == "path" or param.get("description"), (method, path, param["name"])
     assert "/api/related" in spec["paths"] and "post" in spec["paths"]["/api/related"]
+
+
+def test_a_story_page_reads_as_a_timeline_of_first_lines(client):
+    story = client.get("/api/top-stories", params={"min_stories": 10}).json()["stories"][0]
+    data = client.get(f"/api/stories/{story['id']}").json()
+    page = client.get(f"/stories/{story['id']}").text
+    short = [a for a in data["articles"] if a["title"] and 0 < len(a["lead"]) <= 200]
+    assert short and all(f'<p class="lead">{a["lead"]}</p>' in page for a in short)
+    assert page.index(short[0]["lead"]) < page.index(short[-1]["lead"]) or len(short) == 1  # in time order
