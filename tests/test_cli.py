@@ -487,3 +487,13 @@ def test_export_writes_what_import_reads_back(tmp_path, demo_path):
     assert r.exit_code == 2 and "is a directory" in r.stderr
     r = runner.invoke(app, ["--db", db, "export", str(tmp_path / "no" / "such" / "dir.jsonl")])
     assert r.exit_code == 1 and "cannot write" in r.stderr and "No such file" in r.stderr
+
+
+def test_help_texts_show_their_defaults():
+    """rich reads "[default: …]" in a help text as markup and drops it."""
+    def text(*args):  # the help as one line of words, without rich's box
+        return " ".join(re.sub(r"[│╭╮╰╯─]", " ", run(*args).stdout).split())
+
+    assert "(default ./khabar.db)" in text("--help")
+    assert "(default 15)" in text("sources", "add", "--help")
+    assert "(default: the packaged baseline.json)" in text("eval", "gate", "--help")
