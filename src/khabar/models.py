@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from .text import analyze_normalized, normalize_arabic
 
-__all__ = ["Source", "Article", "Analysis", "RelatedItem", "analyze_article", "content_hash"]
+__all__ = ["Source", "Article", "Analysis", "RelatedItem", "analyze_article", "content_hash", "naive_utc"]
+
+
+def naive_utc(t: datetime) -> datetime:
+    """``t`` as Khabar keeps times, stored and compared: naive UTC (an aware time converted, a
+    naive one taken as UTC already)."""
+    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo is not None else t
 
 
 DEFAULT_POLL_MINUTES = 15  # between two polls of a source that names no interval of its own

@@ -26,7 +26,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from ..models import Analysis, Article, RelatedItem, analyze_article
+from ..models import Analysis, Article, RelatedItem, analyze_article, naive_utc
 from ..store import Store
 from .clean import article_from_page, clean_page, plausible_published
 from .outlets import KNOWN_OUTLETS
@@ -245,9 +245,7 @@ def parse_time(value, naive_zone: tzinfo | None = None) -> datetime | None:
             return None
     if t.tzinfo is None and naive_zone is not None:
         t = t.replace(tzinfo=naive_zone)
-    if t.tzinfo is not None:
-        t = t.astimezone(timezone.utc).replace(tzinfo=None)
-    return t
+    return naive_utc(t)
 
 
 @lru_cache(maxsize=8)

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from ..models import Article, RelatedItem, naive_utc
 from ..text import normalize_arabic, strip_diacritics
 
 __all__ = ["CleanedPage", "ReadAlso", "clean_page", "split_paragraphs", "article_from_page"]
@@ -237,11 +238,7 @@ def plausible_published(published: datetime | None, extracted: datetime | None,
     if published is None:
         return None
     reference = extracted or now or datetime.now(timezone.utc)
-    return None if _naive_utc(published) > _naive_utc(reference) + FUTURE_TOLERANCE else published
-
-
-def _naive_utc(t: datetime) -> datetime:
-    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+    return None if naive_utc(published) > naive_utc(reference) + FUTURE_TOLERANCE else published
 
 
 def article_from_page(page: CleanedPage, url: str, outlet: str, title: str, **metadata):
@@ -250,8 +247,6 @@ def article_from_page(page: CleanedPage, url: str, outlet: str, title: str, **me
     ``metadata`` carries the remaining Article fields (author, published, extracted, lead_image);
     a publication time in the future is dropped (``plausible_published``).
     """
-    from ..models import Article, RelatedItem
-
     if metadata.get("published") is not None:
         metadata["published"] = plausible_published(metadata["published"], metadata.get("extracted"))
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, TextIO
 
-from ..models import Article
+from ..models import Article, naive_utc
 from ..store.base import Store
 from ..store.rows import chunks
 
@@ -38,8 +38,8 @@ class ExportFilter:
     def __post_init__(self) -> None:
         for bound in ("since", "until"):  # compared with stored times: naive UTC
             t = getattr(self, bound)
-            if t is not None and t.tzinfo is not None:
-                object.__setattr__(self, bound, t.astimezone(timezone.utc).replace(tzinfo=None))
+            if t is not None:
+                object.__setattr__(self, bound, naive_utc(t))
 
     def keeps(self, outlet: str, time: datetime | None) -> bool:
         if self.outlet is not None and outlet != self.outlet:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from ..models import Analysis, Article, RelatedItem, Source
+from ..models import Analysis, Article, RelatedItem, Source, naive_utc
 from .base import IndexRow
 
 __all__ = ["ARTICLE_COLS", "SOURCE_COLS", "STORY_COLS", "INDEX_ROW_SELECT", "iso", "parse_time", "article_values",
@@ -61,11 +61,7 @@ def iso(t: datetime | None) -> str | None:
     a bound such as ``--since`` (aware UTC) compares with stored times as the same instant; as
     text, "…T00:00:00+00:00" sorted after a stored "…T00:00:00" and left out an article at
     exactly midnight."""
-    if not t:
-        return None
-    if t.tzinfo is not None:
-        t = t.astimezone(timezone.utc).replace(tzinfo=None)
-    return t.replace(microsecond=0).isoformat()
+    return naive_utc(t).replace(microsecond=0).isoformat() if t else None
 
 
 def parse_time(s: str | None) -> datetime | None:
