@@ -213,16 +213,18 @@ def create_app(settings: Settings) -> FastAPI:
         ``similar`` (up to ``k``, no two copies of one text), ``also_reported_by`` (its copies);
         each listed card names its own copies' outlets."""
         article_or_404(article_id)
-        result = engine().related(article_id, k)
-        return views.related_json(store, result, why=engine().explain(article_id, result) if explain else None,
-                                  copies=engine().ranker)
+        served = engine()  # once: a refresh between two calls would mix two indexes in one answer
+        result = served.related(article_id, k)
+        return views.related_json(store, result, why=served.explain(article_id, result) if explain else None,
+                                  copies=served.ranker)
 
     @app.get("/api/related", tags=["related"])
     def api_related_by_url(url: str = Query(..., min_length=1, max_length=4000, description=URL_DOC),
                            k: int = Query(10, ge=1, le=50, description=K_DOC)):
         """The related block of the article stored at ``url``, in one request: what a publisher's
         page, knowing only its own address, asks for (``khabar related URL`` on the command line)."""
-        return views.related_json(store, engine().related(id_for_url_or_404(url), k), copies=engine().ranker)
+        served = engine()
+        return views.related_json(store, served.related(id_for_url_or_404(url), k), copies=served.ranker)
 
     @app.post("/api/related", tags=["related"])
     def api_related_to_text(text: TextIn):
@@ -231,9 +233,10 @@ def create_app(settings: Settings) -> FastAPI:
         body = split_paragraphs(text.body)
         if not (text.title.strip() or body):
             raise HTTPException(status_code=422, detail="give a title or a body")
-        result = engine().related_to_text(text.title.strip(), body, text.k)
+        served = engine()
+        result = served.related_to_text(text.title.strip(), body, text.k)
         return views.related_json(store, result, text={"title": text.title.strip(), "body_paragraphs": len(body)},
-                                  copies=engine().ranker)
+                                  copies=served.ranker)
 
     @app.get("/api/stories", tags=["stories"])
     def api_stories(limit: int = Query(20, ge=1, le=200, description=LIMIT_DOC),
