@@ -61,21 +61,25 @@ def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | 
     # Collapsing needs the hits before this page too (a group's best copy may sit earlier).
     want = offset + limit
     fetch = 4 * want + 20  # bounded by the matches themselves
+    semantic = meaning is not None and not newest_first and bool(terms)
     hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
                                newest_first=newest_first)
+    if semantic:  # every article holding any of the words, best first: what meaning orders
+        any_word, any_total = store.search(terms, outlet=outlet, since=since, until=until,
+                                           limit=max(MEANING_CANDIDATES, fetch), offset=0, match_all=False)
     if not hits and len(terms) > 1:
-        hits, total = store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
-                                   match_all=False, newest_first=newest_first)
+        # No article holds every word: those holding any, best first (with meaning, already read).
+        hits, total = ((any_word[:fetch], any_total) if semantic else
+                       store.search(terms, outlet=outlet, since=since, until=until, limit=fetch, offset=0,
+                                    match_all=False, newest_first=newest_first))
     stems = [stem for t in terms for stem in t.split()]  # a phrase's words, one by one
     typed = query_words(q, stems)  # the query's words as typed (re-ranking and highlights)
     if not newest_first:
         hits = rank_by_surface(store, typed, hits)
-    semantic = meaning is not None and not newest_first and bool(terms)
     if semantic:
-        any_word, total = store.search(terms, outlet=outlet, since=since, until=until,
-                                       limit=max(MEANING_CANDIDATES, fetch), offset=0, match_all=False)
         by_meaning = meaning.order(q, [h.id for h in any_word])
         hits = [SearchHit(aid, score) for aid, score in fuse_rankings([h.id for h in hits], by_meaning)]
+        total = any_total
     shown, seen = [], set()
     for h in hits:
         group = copies.group_of(h.id)
