@@ -180,7 +180,7 @@ def _index_stories(store: Store, rows, row_of: dict[int, int], lexical: LexicalI
     changed = None if new_rows is None else {story_of[i] for i in new_rows}
     touched = story_of if changed is None else {i: sid for i, sid in story_of.items() if sid in changed}
     stories, story_rows = _story_records(rows, touched, pick_label_rows(lexical.title_vectors, touched),
-                                         lambda aid: (store.get_article(aid) or Article(url="", outlet="")).lead)
+                                         lambda aid: getattr(store.get_article(aid), "lead", ""))  # None: deleted since
     write = store.replace_stories if changed is None else store.upsert_stories
     write(stories, story_rows)
     return len(set(story_of.values()))
