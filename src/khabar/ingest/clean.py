@@ -15,6 +15,8 @@ Rules, in reading order:
   after the marker are several read-also titles. A marker with text on the same
   line (``اقرأ أيضا: عنوان``) is a single inline link; the body then continues.
 - A similar-list marker opens a list of titles (bulleted or one a line).
+- Chrome glued inside the text (a share widget at its head, a gallery's buttons, a
+  columnist's contact notice, a wire end marker) is cut out by ``strip_site_chrome``.
 - Subheadings are short unpunctuated paragraphs between punctuated ones, kept in
   the body in reading order and listed again in ``subheadings``.
 """
@@ -27,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..models import Article, RelatedItem, naive_utc
 from ..text import normalize_arabic, strip_diacritics
+from .chrome import strip_site_chrome
 
 __all__ = ["CleanedPage", "ReadAlso", "clean_page", "split_paragraphs", "article_from_page"]
 
@@ -191,9 +194,10 @@ def clean_page(text: str) -> CleanedPage:
                 # A long paragraph after the list: the page went on (a footer or a
                 # stray body); it is not a title, and not the article's body either.
                 state = "trailer"
-    page.body = body
-    page.subheadings = find_subheadings(body)
+    page.body = strip_site_chrome(body)
+    page.subheadings = find_subheadings(page.body)
     for item in page.read_also:
+        item.body = strip_site_chrome(item.body)
         item.subheadings = find_subheadings(item.body)
     return page
 

@@ -1,0 +1,118 @@
+"""Site chrome glued *inside* the text: widgets and notices a scraper took for the body.
+
+``clean_page`` drops chrome that stands on its own line (a share button, a copyright
+line). Some outlets' pages glue theirs to the text itself, and on the SaudiNewsNet
+corpus that is common enough to matter:
+
+- a share widget at the head of the first paragraph ("شارك من خلال تويتر فيسبوك جوجل
+  بلس اكتب رأيك …", 157 okaz articles);
+- a photo gallery's captions and its "Next Previous" buttons ahead of the text (270
+  articles of عين اليوم);
+- a columnist's contact notice at the end ("للتواصل مع الكاتب ارسل رسالة SMS … 88591 -
+  Stc 635031 - Mobily", with the writer's e-mail glued in front: 310 columns);
+- a wire service's end marker and the tags after it ("// انتهى //", "// يتبع // …", 348);
+- a page's tag links after the last sentence ("… الجاري. سمات التأمينات اليمنيين", 1,576
+  articles of عين اليوم);
+- a link line repeating the article's own headline ("رابط الخبر بصحيفة الوئام: …", every
+  one of الوئام's 2,090 articles);
+- a teaser's "...المزيد" (115) and separator lines with no word at all ("* *").
+
+Why it matters beyond looks: these words are the same in hundreds of one outlet's
+articles, so they tie unrelated articles together (an okaz column's nearest articles
+were other okaz pieces sharing only the widget), repeat a headline inside its own body,
+open the leads the front page shows, and the e-mail and phone numbers are rare enough
+to count as distinctive terms.
+
+Every rule is anchored to where the chrome sits (the start or the end of a paragraph,
+or a whole paragraph) and needs its own vocabulary (several network names, an SMS
+notice with a number, the marker between slashes), so a sentence that mentions
+Twitter or "للتواصل" stays in the body.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["strip_site_chrome"]
+
+# Social networks and share actions, as widgets spell them (Arabic or Latin).
+_NETWORK = (r"(?:تويتر|تويتير|فيس\s?بوك|جوجل\s?(?:بلس|\+)|غوغل\s?(?:بلس|\+)|وات?س\s?[اآ]ب|لينكد\s?[اإ]ن"
+            r"|تيليجرام|تلغرام|[اإ]نستغرام|[اإ]نستجرام|سناب\s?شات|البريد(?:\s+الإلكتروني)?|طباعة"
+            r"|twitter|facebook|google\s?\+|google\s+plus|whatsapp|linkedin|telegram|e-?mail|print)")
+_NETWORK_RUN = rf"(?:{_NETWORK}[\s،,|/\-]*){{2,}}"
+_SHARE_TAIL = r"(?:اكتب\s+ر[أا]يك|[أا]ضف\s+تعليق(?:ا|ك)?|[أا]رسل\s+لصديق)?"
+# "شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك": a share prompt and two networks or more.
+_SHARE = (rf"(?:شارك(?:وا)?|انشر|مشاركة)\s*(?:(?:من\s+)?خلال|عبر|على)?\s*[:：]?\s*{_NETWORK_RUN}{_SHARE_TAIL}")
+_SHARE_HEAD = re.compile(rf"^\s*{_SHARE}\s*", re.IGNORECASE)
+_SHARE_END = re.compile(rf"\s*{_SHARE}\s*$", re.IGNORECASE)
+# Networks alone make a widget only as a whole line: "تويتر، فيسبوك، إنستغرام" ends sentences too.
+_NETWORKS_LINE = re.compile(rf"^\s*(?:{_NETWORK}[\s،,|/\-]*){{3,}}{_SHARE_TAIL}\s*$", re.IGNORECASE)
+# A gallery's buttons; its captions come before them, at most this many words.
+_GALLERY = re.compile(r"\b(?:next\s+previous|previous\s+next)\b|السابق\s+التالي|التالي\s+السابق", re.IGNORECASE)
+_MAX_CAPTION_WORDS = 120
+_MAX_CONTACT_WORDS = 40  # a contact notice is short; a longer tail is text that mentions one
+_END_PARAGRAPHS = 2  # contact notices and self-links close the text: only its last paragraphs are checked
+# A columnist's contact notice, to the end of its paragraph: "للتواصل (مع الكاتب) ارسل
+# رسالة SMS … 88591 - Stc …", with an e-mail address often glued in front. A sentence giving
+# a service's number ("خصصت الهيئة رقماً للتواصل عبر رسالة SMS …") is not one.
+_CONTACT = re.compile(
+    # where a notice starts: the paragraph's head, the end of a sentence, or the writer's e-mail
+    r"(?:^|(?<=[.!?؟»\"”])\s*|\S+@\S+?\.[a-z]{2,}\s*)"
+    # "للتواصل (مع الكاتب) أرسل (رسالة) SMS": an imperative to the reader, then the number
+    r"للتواصل(?:\s+مع\s+(?:الكاتب|الكاتبة|المحرر))?\s*[:：]?\s*[أا]رسل\s+(?:رسال[ةه]\s+)?(?:sms|نصي[ةه])"
+    r"(?=[^\n]*\d{4,})[^\n]*$",
+    re.IGNORECASE,
+)
+_OPERATORS = re.compile(r"^[\d\s,،\-–—:()]*(?:(?:stc|mobily|zain|الاتصالات|موبايلي|زين)[\d\s,،\-–—:()]*)+$",
+                        re.IGNORECASE)
+# A wire service's end marker (and the tags some sites print after it).
+_WIRE_END = re.compile(r"\s*/{2}\s*(?:انتهى|انتهي|يتبع)\s*/{2}.*$")
+# "رابط الخبر بصحيفة الوئام: <the article's own headline>".
+_SELF_LINK = re.compile(r"\s*رابط\s+(?:الخبر|المقال|الموضوع)\s+(?:ب|في\s+|على\s+)?(?:صحيفة|موقع|جريدة)\s+[^:：]{1,30}[:：].*$")
+# A page's tag links after the text's last sentence ("… الجاري. سمات التأمينات اليمنيين"), and a
+# gallery's buttons when the gallery closes the page.
+_TAGS = re.compile(r"(?:(?<=[.!?؟»”\"])|^)\s*سمات(?:\s+\S+){1,12}\s*$")
+_GALLERY_END = re.compile(r"\s*\b(?:next\s+previous|previous\s+next)\b(?:\s+سمات(?:\s+\S+){1,12})?\s*$", re.IGNORECASE)
+_MORE = re.compile(r"^[.…\s]*(?:المزيد|للمزيد|[اإ]قر[أا]\s+المزيد)[.…\s]*$")
+_HAS_WORD = re.compile(r"\w")
+
+
+def strip_site_chrome(paragraphs: list[str]) -> list[str]:
+    """``paragraphs`` without the chrome glued into them; paragraphs left empty are dropped.
+    Text is only ever removed, never rewritten, and a paragraph without chrome comes back
+    as it was. A text that is nothing but chrome comes back whole: it is all the page had
+    (15 of الوئام's photo stories are only their link line), and an article is not lost to
+    its chrome."""
+    out: list[str] = []
+    last = len(paragraphs) - _END_PARAGRAPHS
+    for i, p in enumerate(paragraphs):
+        if not out:
+            p = _strip_gallery(p)  # a gallery heads the text
+        p = _SHARE_HEAD.sub("", p, count=1)
+        p = _SHARE_END.sub("", p, count=1)
+        p = _WIRE_END.sub("", p, count=1)
+        if i >= last:
+            p = _strip_contact(p)
+            p = _SELF_LINK.sub("", p, count=1)
+            p = _GALLERY_END.sub("", p, count=1)
+            p = _TAGS.sub("", p, count=1)
+        p = p.strip()
+        if not p or _NETWORKS_LINE.match(p) or _MORE.match(p) or _OPERATORS.match(p) or not _HAS_WORD.search(p):
+            continue
+        out.append(p)
+    return out or [p for p in paragraphs if p.strip()]
+
+
+def _strip_gallery(p: str) -> str:
+    """A gallery at the head of the text: its captions and buttons go, the text stays."""
+    m = _GALLERY.search(p)
+    if m is None or len(p[: m.start()].split()) > _MAX_CAPTION_WORDS:
+        return p
+    return p[m.end():]
+
+
+def _strip_contact(p: str) -> str:
+    m = _CONTACT.search(p)
+    if m is None or len(m.group(0).split()) > _MAX_CONTACT_WORDS:
+        return p
+    return p[: m.start()]

@@ -1,0 +1,135 @@
+import json
+import re
+import zipfile
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from khabar.ingest.chrome import strip_site_chrome
+from khabar.ingest.clean import clean_page, split_paragraphs
+
+TEXT = [
+    "افتتح أمير المنطقة مساء أمس مهرجان الصيف في الحديقة العامة بحضور عدد من المسؤولين.",
+    "وتضمن الحفل عروضا شعبية ومسابقات للأطفال استمرت حتى ساعة متأخرة.",
+]
+
+
+@pytest.mark.parametrize("widget", [
+    "شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك",
+    "شاركوا عبر: فيسبوك | تويتر | واتساب",
+    "انشر على Twitter Facebook WhatsApp",
+])
+def test_share_widget_glued_to_the_head_of_the_text(widget):
+    assert strip_site_chrome([f"{widget} {TEXT[0]}", TEXT[1]]) == TEXT
+
+
+def test_share_widget_at_the_end_and_as_its_own_line():
+    assert strip_site_chrome([TEXT[0], f"{TEXT[1]} شارك عبر تويتر فيسبوك"]) == TEXT
+    assert strip_site_chrome([TEXT[0], "تويتر فيسبوك جوجل بلس واتساب", TEXT[1]]) == TEXT
+
+
+def test_networks_named_in_a_sentence_stay():
+    said = ["ينشط الفنان على مواقع التواصل: تويتر، فيسبوك، إنستغرام", "وقال إنه شارك في تويتر وفيسبوك بآرائه."]
+    assert strip_site_chrome(said) == said
+
+
+def test_gallery_buttons_and_captions_ahead_of_the_text():
+    head = "صورة المعرض الأول صورة من الافتتاح Next Previous"
+    assert strip_site_chrome([f"{head} {TEXT[0]}", TEXT[1]]) == TEXT
+    assert strip_site_chrome(["Next Previous", "مراسل – جدة", *TEXT]) == ["مراسل – جدة", *TEXT]
+
+
+def test_gallery_words_deep_in_a_text_stay():
+    long_para = " ".join(["كلمة"] * 130) + " next previous " + TEXT[0]
+    assert strip_site_chrome([long_para]) == [long_para]
+
+
+def test_columnist_contact_notice_with_email_glued_in_front():
+    last = (f"{TEXT[1]} writer@example.comللتواصل مع الكاتب ارسل رسالة SMS تبدأ بالرمز (12) ثم مسافة ثم "
+            "نص الرسالة إلى 88000 - Stc 630000 - Mobily 730000 - Zain")
+    assert strip_site_chrome([TEXT[0], last]) == TEXT
+    notice = ["للتواصل أرسل sms إلى 88000 الاتصالات، 630000 موبايلي، 730000 زين تبدأ بالرمز 15 مسافة ثم الرسالة"]
+    assert strip_site_chrome(TEXT + notice) == TEXT
+    assert strip_site_chrome(TEXT + ["الاتصالات ,630000 موبايلي, 730000"]) == TEXT
+
+
+def test_a_service_number_in_the_news_stays():
+    news = [TEXT[0], "وخصصت الهيئة رقما للتواصل عبر رسالة SMS على 8001245 لتلقي البلاغات."]
+    assert strip_site_chrome(news) == news
+    # A notice is only looked for where it sits: at the end of the text.
+    early = ["للتواصل أرسل sms إلى 88000 ثم الرسالة", *TEXT, "فقرة ثالثة."]
+    assert strip_site_chrome(early) == early
+
+
+def test_wire_end_marker_and_the_tags_after_it():
+    assert strip_site_chrome([*TEXT, "// انتهى //"]) == TEXT
+    assert strip_site_chrome([TEXT[0], f"{TEXT[1]} //يتبع// مهرجان الصيف الحديقة"]) == TEXT
+
+
+def test_self_link_line_and_teaser_and_bare_separators():
+    last = f"{TEXT[1]} رابط الخبر بصحيفة المثال: أمير المنطقة يفتتح مهرجان الصيف"
+    assert strip_site_chrome([TEXT[0], last]) == TEXT
+    assert strip_site_chrome([TEXT[0], "* * *", "\u200f", TEXT[1], "...المزيد"]) == TEXT
+
+
+def test_a_text_that_is_only_chrome_is_kept():
+    only = ["رابط الخبر بصحيفة المثال: بالصور .. افتتاح مهرجان الصيف"]
+    assert strip_site_chrome(only) == only
+
+
+def test_clean_page_strips_chrome_from_the_body_and_read_also_bodies():
+    text = "\n".join([f"شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك {TEXT[0]}", TEXT[1],
+                      "اقرأ أيضاً", "عنوان آخر", "فقرة من المقال الآخر.", "// انتهى //"])
+    page = clean_page(text)
+    assert page.body == TEXT
+    assert [(r.title, r.body) for r in page.read_also] == [("عنوان آخر", ["فقرة من المقال الآخر."])]
+
+
+@given(st.lists(st.text(min_size=1, max_size=80), max_size=6))
+def test_only_removes_text(paragraphs):
+    out = strip_site_chrome(paragraphs)
+    whole = "\n".join(paragraphs)
+    assert all(p.strip() and p in whole for p in out)
+    assert strip_site_chrome(out) == out or out == [p for p in paragraphs if p.strip()]
+
+
+@given(st.lists(st.sampled_from(TEXT + ["وقال المتحدث إن العمل مستمر.", "٣ مصابين في الحادث"]), min_size=1, max_size=6))
+def test_plain_text_comes_back_unchanged(paragraphs):
+    assert strip_site_chrome(paragraphs) == paragraphs
+
+
+@pytest.mark.corpus
+def test_corpus_chrome_is_gone_and_no_article_is_emptied(shared):
+    """On every corpus article: no widget, gallery, contact notice or self-link is left, and
+    the text otherwise loses no more than that chrome."""
+    seen = 0
+    for path in sorted((shared / "corpus" / "saudinewsnet").glob("*.zip")):
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                if not name.endswith(".json"):
+                    continue
+                for record in json.loads(zf.read(name)):
+                    content = record.get("content") or ""
+                    if not content.strip():
+                        continue
+                    body = clean_page(content).body
+                    assert body, record.get("url")
+                    text = " ".join(body)
+                    if len(split_paragraphs(content)) > 1 or "رابط الخبر" not in content:
+                        assert "شارك من خلال تويتر" not in text
+                        assert "Next Previous" not in text
+                        assert not re.search(r"[.!؟»”]\s*سمات(?:\s+\S+){1,12}$", text)
+                        assert "رابط الخبر بصحيفة" not in text
+                        assert "// انتهى //" not in text
+                        assert not ("للتواصل" in text and "88591 - Stc" in text)
+                    seen += 1
+    assert seen > 30000
+
+
+def test_tag_links_after_the_last_sentence():
+    assert strip_site_chrome([TEXT[0], f"{TEXT[1]} سمات مهرجان الصيف الحديقة"]) == TEXT
+    assert strip_site_chrome([TEXT[0], f"{TEXT[1]} Next Previous سمات مهرجان الصيف"]) == TEXT
+    # "سمات" as a word of the last sentence ("features of") stays.
+    said = [TEXT[0], "ويعتبره سمة من سمات تجربته كاتبا."]
+    assert strip_site_chrome(said) == said
