@@ -10,7 +10,8 @@ from typing import Callable
 
 import numpy as np
 
-from .dedupe.copies import build_shingles, containment, find_arrival_copy_links, find_copy_links
+from .dedupe.copies import build_shingles, containment, find_arrival_copies, find_copy_links, find_copy_pairs
+from .dedupe.groups import CopyGroups
 from .models import Article
 from .rank.dense import MODEL_NAME, append_ann, build_ann, embed_missing, embed_query, load_ann, load_vectors
 from .rank.lexical import LexicalIndex, build_lexical_index, days_since_epoch, extend_lexical_index
@@ -148,17 +149,22 @@ def _timed(timings: dict[str, float], stage: str):
 
 
 def _index_copies(store: Store, rows, lexical: LexicalIndex, new_rows: list[int] | None, settings: Settings) -> list:
-    """Copy links of every article: the arrivals' added to the stored ones, or all anew."""
+    """Copy links of every article, and the copy pairs the groups keep apart: the arrivals'
+    added to the stored ones, or all anew."""
     if new_rows is None:
-        links = find_copy_links(build_shingles(rows, settings.dedupe), settings.dedupe)
+        shingles = build_shingles(rows, settings.dedupe)
+        links = find_copy_links(shingles, settings.dedupe)
+        pairs = find_copy_pairs(shingles, settings.dedupe, {a: c for a, c, _, _ in links})
         store.replace_copies(links)
+        store.replace_cross_copies(pairs)
         return links
     existing = store.copy_links()
     canonical = {a: c for a, c, _, _ in existing}
-    added = find_arrival_copy_links(rows, lexical.vectors, new_rows, canonical, settings.dedupe,
-                                    with_texts=lambda heads: _with_texts(store, heads))
-    store.add_copies(added)
-    return existing + added
+    found = find_arrival_copies(rows, lexical.vectors, new_rows, canonical, settings.dedupe,
+                                with_texts=lambda heads: _with_texts(store, heads))
+    store.add_copies(found.links)
+    store.add_cross_copies(found.pairs)
+    return existing + found.links
 
 
 def _index_stories(store: Store, rows, row_of: dict[int, int], lexical: LexicalIndex, links: list,
@@ -349,7 +355,7 @@ class Engine:
         ranker = self.ranker
         if ranker.vectors is not None:
             if self.lexical_ranker is None:
-                self.lexical_ranker = Ranker(self.lexical, ranker.settings, ranker.copy_group, ranker.story_of)
+                self.lexical_ranker = Ranker(self.lexical, ranker.settings, ranker.copies, ranker.story_of)
             ranker = self.lexical_ranker
         # One read for all probes; an article deleted since the index was built is simply absent.
         rows = self.store.iter_index_rows(pick_probes(article_ids, s.related_probes))
@@ -376,12 +382,12 @@ def load_engine(store: Store, settings: Settings, use_dense: bool = True, build:
         blob = store.get_blob(LEXICAL_BLOB)
     version = blob[0]
     lexical = LexicalIndex.from_bytes(blob[1])
-    copy_group = {a: c for a, c, _, _ in store.copy_links()}
+    copies = CopyGroups.from_links(store.copy_links(), store.cross_copies())
     story_of = dict(store.story_members())
     vectors, ann = None, None
     if use_dense:
         vectors, ann = _load_dense(store, lexical, version, build)
-    ranker = Ranker(lexical, settings.related, copy_group, story_of, vectors, ann)
+    ranker = Ranker(lexical, settings.related, copies, story_of, vectors, ann)
     return Engine(store, settings, lexical, ranker, version)
 
 
@@ -416,7 +422,8 @@ def _load_dense(store: Store, lexical: LexicalIndex, version: str, build: bool):
 
 
 def copy_pairs(store: Store, settings: Settings) -> list[tuple[str, str, float]]:
-    """Every pair inside every copy group: (url_a, url_b, score), n·(n−1)/2 per group."""
+    """Every pair inside every copy group: (url_a, url_b, score), n·(n−1)/2 per group; then the
+    copy pairs across groups (``dedupe.copies.find_copy_pairs``)."""
     links = store.copy_links()
     groups: dict[int, set[int]] = {}
     for aid, canon, _, _ in links:
@@ -433,4 +440,8 @@ def copy_pairs(store: Store, settings: Settings) -> list[tuple[str, str, float]]
                 a, b = rows[members[x]], rows[members[y]]
                 score = 1.0 if a.content_hash == b.content_hash else containment(hashes[a.id], hashes[b.id])
                 out.append((a.url, b.url, round(score, 4)))
+    cross = sorted(store.cross_copies())
+    heads = {r.id: r.url for r in store.iter_index_rows(sorted({i for a, b, _ in cross for i in (a, b)}),
+                                                        heads_only=True)}
+    out.extend((heads[a], heads[b], score) for a, b, score in cross if a in heads and b in heads)
     return out

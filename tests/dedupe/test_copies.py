@@ -178,3 +178,71 @@ def test_an_arrival_shingles_only_its_close_neighbours(monkeypatch):
     asked.clear()
     assert copies.find_arrival_copy_links(rows, vectors, [len(rows) - 1], {}, s, with_texts=with_texts) == got
     assert len(asked) > 30  # without the floor, every one of the nearest was
+
+
+def _part(n, size=30):
+    return [f"جزء{n}_{j}" for j in range(size)]
+
+
+def _copy_of_a_copy():
+    """A = P1 P2 (the original); B = P2 P3 copies more than half of A, so it joins A's group; C = most of
+    P3 copies B whole but shares nothing with A, so the star rule keeps it out of A's group."""
+    return [_row(1, _part(1) + _part(2, 40)), _row(2, _part(2, 40) + _part(3), day=2), _row(3, _part(3)[:25], day=3),
+            _row(4, _part(4), day=3)]
+
+
+def test_copy_pairs_find_a_copy_the_groups_keep_apart():
+    from khabar.dedupe.copies import find_copy_pairs
+
+    s = DedupeSettings(min_body_words=5)
+    idx = build_shingles(_copy_of_a_copy(), s)
+    links = find_copy_links(idx, s)
+    assert [(a, c) for a, c, _, _ in links] == [(2, 1)]  # C is in no group
+    pairs = find_copy_pairs(idx, s, {a: c for a, c, _, _ in links})
+    assert [(a, b) for a, b, _ in pairs] == [(3, 2)] and pairs[0][2] == 1.0
+    # A pair inside one group is no news, and below the pair threshold there is none.
+    assert find_copy_pairs(idx, s, {2: 1, 3: 1}) == []
+    assert find_copy_pairs(idx, DedupeSettings(min_body_words=5, pair_threshold=1.01), {2: 1}) == []
+    # An arrival is checked against every other article, earlier or later in the index.
+    assert [(a, b) for a, b, _ in find_copy_pairs(idx, s, {2: 1}, only_rows=[1])] == [(2, 3)]
+
+
+def test_arrival_copies_bring_their_pairs():
+    from scipy import sparse
+
+    from khabar.dedupe.copies import find_arrival_copies
+
+    s = DedupeSettings(min_body_words=5)
+    rows = _copy_of_a_copy()
+    vectors = sparse.csr_matrix(np.ones((len(rows), 1), dtype=np.float32))  # everything is near everything
+    found = find_arrival_copies(rows, vectors, [2], {2: 1}, s)
+    assert found.links == [] and [(a, b) for a, b, _ in found.pairs] == [(3, 2)]
+
+
+def test_indexing_stores_the_pairs_and_an_arrival_adds_its_own(store, settings):
+    """End to end: a full build stores the copy of a copy as a pair across groups, and a later
+    copy of it arriving in a crawl round adds its pair without a full build."""
+    from khabar.models import Article, analyze_article
+    from khabar.pipeline import build_indexes, index_arrivals, load_engine
+
+    def art(n, words, day):
+        a = Article(url=f"https://x.test/{n}", outlet=f"o{n}", title=f"عنوان {n}", body=[" ".join(words)],
+                    published=datetime(2026, 1, day, 12))
+        return a, analyze_article(a)
+
+    texts = [w for w in ([r.body_norm.split() for r in _copy_of_a_copy()])]
+    store.add_articles([art(n + 1, words, n + 1) for n, words in enumerate(texts)])
+    build_indexes(store, settings, force=True)
+    url = {store.article_id(f"https://x.test/{n}"): n for n in range(1, 5)}
+    assert [(url[a], url[b]) for a, b, _ in store.cross_copies()] == [(3, 2)]
+    added = store.add_articles([art(5, _part(3)[:24], 5)])
+    index_arrivals(store, settings, added.new_ids)
+    url[store.article_id("https://x.test/5")] = 5
+    assert sorted((url[a], url[b]) for a, b, _ in store.cross_copies()) == [(3, 2), (5, 2)]
+    engine = load_engine(store, settings, use_dense=False)
+    assert engine.ranker.copies.same_text(store.article_id("https://x.test/5"), store.article_id("https://x.test/2"))
+    # ``khabar dups`` lists them after the pairs inside groups.
+    from khabar.pipeline import copy_pairs
+
+    listed = [(a[-1], b[-1]) for a, b, _ in copy_pairs(store, settings)]
+    assert listed[:2] == [("1", "2"), ("3", "5")] and sorted(listed[2:]) == [("3", "2"), ("5", "2")]

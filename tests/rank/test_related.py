@@ -175,3 +175,29 @@ def test_explain_gives_each_listed_items_reasons(demo_store, settings):
     # The wire's heaviest stems it shares: capacity, cubic metres, opening, city.
     assert why[plant]["shared_terms"][:3] == ["طاق", "متر", "مكعب"] and why[plant]["days_apart"] == 1.0
     assert all(len(w["shared_terms"]) <= 5 for w in why.values())
+
+
+def test_copies_across_groups_are_never_listed_together_nor_beside_their_original():
+    """A pair of copies the group rules keep apart (a copy of a copy, two digests) counts as
+    copies of one another: one of the two is listed, and the query's own is "also reported by"."""
+    from khabar.dedupe.groups import CopyGroups
+    from khabar.store.base import IndexRow
+
+    topic = ["سيل", "وادي", "امطار", "انقاذ", "دفاع", "مدني", "محتجز"]
+
+    def row(i, extra):
+        return IndexRow(i, f"https://x.example/{i}", f"o{i}", None, str(i), topic[:3], (topic + extra) * 3, "", "")
+
+    rows = [row(1, ["اسر"]), row(2, ["اسر", "عالق"]), row(3, ["اسر", "عالق", "طريق"]), row(4, ["اسر", "مركب"]),
+            row(5, ["جسر"])] + [row(i, [f"كلم{i}", f"نص{i}"] * 4) for i in range(6, 40)]
+    index = build_lexical_index(rows)
+
+    def listed(copies) -> tuple[list[int], list[int]]:
+        result = Ranker(index, RelatedSettings(), copies).related(1, rows[0].title_terms, rows[0].body_terms, 10)
+        return [s.id for s in result.similar] + ([result.read_also.id] if result.read_also else []), result.copies
+
+    plain, _ = listed(CopyGroups())
+    assert {2, 3, 4} <= set(plain), "the fixture no longer lists the copies"
+    ruled, copies = listed(CopyGroups(pairs=[(3, 2, 0.9), (4, 1, 1.0)]))
+    assert copies == [4] and 4 not in ruled  # the query's copy across groups
+    assert len({2, 3} & set(ruled)) == 1  # one of the pair

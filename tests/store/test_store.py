@@ -225,3 +225,15 @@ def test_story_members_of_some_stories(store):
     assert sorted(store.story_members([1, 3])) == sorted([(ids[0], 1), (ids[1], 1), (ids[4], 3)])
     assert store.story_members([]) == [] and store.story_members([99]) == []
     assert len(store.story_members()) == 5
+
+
+def test_cross_copies_are_replaced_added_and_go_with_a_deleted_article(store):
+    arts = [_art(n) for n in range(4)]
+    store.add_articles([(a, analyze_article(a)) for a in arts])
+    ids = [store.article_id(a.url) for a in arts]
+    store.replace_cross_copies([(ids[1], ids[0], 0.9)])
+    store.replace_cross_copies([(ids[2], ids[0], 1.0)])
+    store.add_cross_copies([(ids[3], ids[2], 0.85), (ids[2], ids[0], 0.95)])
+    assert sorted(store.cross_copies()) == sorted([(ids[2], ids[0], 0.95), (ids[3], ids[2], 0.85)])
+    assert store.delete_article(arts[0].url)
+    assert store.cross_copies() == [(ids[3], ids[2], 0.85)]

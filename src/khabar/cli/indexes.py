@@ -33,7 +33,8 @@ def index_cmd(force: bool = typer.Option(False, "--force", help="Rebuild even if
 
 @app.command("dups")
 def dups_cmd(fmt: str = typer.Option("tsv", "--format", help="tsv: url_a<TAB>url_b<TAB>score")) -> None:
-    """Every copy pair (exact or near), all pairs within each copy group."""
+    """Every copy pair (exact or near): all pairs within each copy group, then the pairs
+    across groups."""
     from ..pipeline import build_indexes, copy_pairs
 
     require_choice("--format", fmt, ("tsv",))

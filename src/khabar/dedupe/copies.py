@@ -33,8 +33,8 @@ from ..settings import DedupeSettings
 from ..store.base import IndexRow
 from ..text import tokenize
 
-__all__ = ["ShingleIndex", "build_shingles", "find_copy_links", "find_arrival_copy_links", "find_copies_of_text",
-           "containment"]
+__all__ = ["ShingleIndex", "build_shingles", "find_copy_links", "find_copy_pairs", "find_arrival_copy_links",
+           "find_arrival_copies", "ArrivalCopies", "find_copies_of_text", "containment"]
 
 MAX_DF = 400
 ARRIVAL_CANDIDATES = 100  # an arrival is checked against this many nearest articles (TF-IDF cosine)...
@@ -166,6 +166,49 @@ def find_copy_links(
     return links
 
 
+def find_copy_pairs(
+    index: ShingleIndex, settings: DedupeSettings, canonical: dict[int, int], only_rows=None
+) -> list[tuple[int, int, float]]:
+    """Copy pairs across groups: (article_id, other_id, containment) for two articles in
+    different copy groups (``canonical``: article id → canonical id) whose containment is at
+    least ``DedupeSettings.pair_threshold``.
+
+    Why: groups are stars around an original, so that template-alike texts do not chain
+    together. That keeps some plain copies apart: a trimmed copy of a copy whose group's
+    original was itself reworded (it does not copy the original), and two digests of the same
+    two releases that joined the group of a different one. A reader must still never see both
+    in one list. ``only_rows`` (positions) restricts the check to those articles (arrivals),
+    against every other article; otherwise each pair is found once.
+    """
+    mat = index.matrix
+    if not mat.shape[1] or len(index.ids) == 0:
+        return []
+    group = [canonical.get(int(a), int(a)) for a in index.ids]
+    rows = list(range(len(index.ids))) if only_rows is None else sorted(only_rows)
+    arrivals = np.array(rows if only_rows is not None else [], dtype=np.int64)
+    mat_t = mat.T.tocsr()
+    pairs = []
+    for start in range(0, len(rows), 1024):
+        chunk = rows[start : start + 1024]
+        overlap = (mat[chunk] @ mat_t).tocsr()
+        for ci, i in enumerate(chunk):
+            s, e = overlap.indptr[ci], overlap.indptr[ci + 1]
+            cols, shared = overlap.indices[s:e], overlap.data[s:e]
+            # Each pair once: the later article finds the earlier, an arrival every non-arrival.
+            keep = cols < i
+            if only_rows is not None:
+                keep |= ~np.isin(cols, arrivals)
+            cols, shared = cols[keep], shared[keep]
+            denom = np.maximum(np.minimum(index.sizes[i], index.sizes[cols]), 1)
+            for j in cols[shared / denom >= settings.pair_threshold * CANDIDATE_FRACTION]:
+                if group[i] == group[j]:
+                    continue
+                score = containment(index.hashes[i], index.hashes[j])
+                if score >= settings.pair_threshold:
+                    pairs.append((int(index.ids[i]), int(index.ids[j]), round(score, 4)))
+    return pairs
+
+
 def _agrees_with_members(index: ShingleIndex, row: int, members: list[int], floor: float) -> bool:
     """...and shares at least ``floor`` with the group's latest members too. A digest that
     strings two press releases together is the canonical of copies of either: without this,
@@ -183,6 +226,20 @@ def find_arrival_copy_links(
     rows: list[IndexRow], vectors: sparse.csr_matrix, new_rows: list[int], existing: dict[int, int],
     settings: DedupeSettings, with_texts: Callable[[list[IndexRow]], list[IndexRow]] | None = None,
 ) -> list[tuple[int, int, float, str]]:
+    """The copy links of ``find_arrival_copies``."""
+    return find_arrival_copies(rows, vectors, new_rows, existing, settings, with_texts).links
+
+
+@dataclass
+class ArrivalCopies:
+    links: list[tuple[int, int, float, str]]  # (article, canonical, score, kind), as find_copy_links
+    pairs: list[tuple[int, int, float]]  # (article, other, containment), as find_copy_pairs
+
+
+def find_arrival_copies(
+    rows: list[IndexRow], vectors: sparse.csr_matrix, new_rows: list[int], existing: dict[int, int],
+    settings: DedupeSettings, with_texts: Callable[[list[IndexRow]], list[IndexRow]] | None = None,
+) -> ArrivalCopies:
     """Copy links for a few arrivals (``new_rows``, positions in ``rows``) without re-shingling
     the corpus: ``find_copy_links`` on the arrivals, their ``ARRIVAL_CANDIDATES`` nearest
     articles by TF-IDF cosine (``vectors``, row-aligned), the first article of each of their
@@ -207,7 +264,7 @@ def find_arrival_copy_links(
     rows to shingle their texts (the caller reads them), in the same order.
     """
     if not new_rows:
-        return []
+        return ArrivalCopies([], [])
     ids = [r.id for r in rows]
     members: dict[int, list[int]] = {}
     for aid, root in existing.items():
@@ -235,7 +292,10 @@ def find_arrival_copy_links(
     known = {a: c for a, c in existing.items() if a in in_subset and c in in_subset}
     checked = [rows[i] for i in subset]
     shingles = build_shingles(with_texts(checked) if with_texts else checked, settings)
-    return find_copy_links(shingles, settings, known, only_rows=[position[i] for i in new_rows])
+    arriving = [position[i] for i in new_rows]
+    links = find_copy_links(shingles, settings, known, only_rows=arriving)
+    canonical = {**known, **{a: c for a, c, _, _ in links}}
+    return ArrivalCopies(links, find_copy_pairs(shingles, settings, canonical, only_rows=arriving))
 
 
 def find_copies_of_text(body_norm: str, candidates: list[IndexRow], settings: DedupeSettings) -> list[tuple[int, float]]:

@@ -27,8 +27,9 @@ def compute_run(store: Store, settings: Settings, queries: list[str], k: int, us
         if aid is None:
             continue
         result = engine.related(aid, k)
-        groups = [engine.ranker.group_of(s.id) for s in result.similar]
-        near_dup_lists += len(groups) != len(set(groups))
+        ids = [s.id for s in result.similar]
+        copies = engine.ranker.copies
+        near_dup_lists += any(copies.same_text(a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
         shown = [s.id for s in result.similar] + ([result.read_also.id] if result.read_also else [])
         arts = store.get_articles(shown)
         run[q] = [arts[s.id].url for s in result.similar]
@@ -94,27 +95,28 @@ def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None,
 
 
 def hold_to_list_rules(store: Store, run: dict[str, list[str]], k: int) -> dict[str, list[str]]:
-    """Another system's run under Khabar's list rules, by Khabar's copy groups: copies of the
-    query article dropped, one item per group of copies of one another, refilled from deeper in
-    the run. A document the store does not hold is a group of its own."""
+    """Another system's run under Khabar's list rules, by Khabar's copies: copies of the query
+    article dropped, no two copies of one another (one group, or a pair across groups), refilled
+    from deeper in the run. A document the store does not hold is a group of its own."""
     from ..dedupe.groups import CopyGroups
 
-    groups = CopyGroups.from_links(store.copy_links())
-    group_of: dict[str, object] = {}
+    copies = CopyGroups.from_links(store.copy_links(), store.cross_copies())
+    ids: dict[str, int | None] = {}
 
-    def group(url: str):
-        if url not in group_of:
-            aid = article_id_for_url(store, url)
-            group_of[url] = groups.group_of(aid) if aid is not None else url
-        return group_of[url]
+    def article(url: str) -> int | None:
+        if url not in ids:
+            ids[url] = article_id_for_url(store, url)
+        return ids[url]
+
+    def same_text(a: str, b: str) -> bool:
+        x, y = article(a), article(b)
+        return a == b if x is None or y is None else copies.same_text(x, y)
 
     held = {}
     for q, docs in run.items():
-        seen = {group(q)}
         held[q] = []
         for d in docs:
-            if group(d) not in seen and len(held[q]) < k:
-                seen.add(group(d))
+            if len(held[q]) < k and not any(same_text(d, other) for other in [q, *held[q]]):
                 held[q].append(d)
     return held
 
@@ -125,8 +127,11 @@ def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> d
 
     build_indexes(store, settings)
     qrels = load_qrels(qrels_path)
+    copies = None
     if kind == "dups":
-        group = {a: c for a, c, _, _ in store.copy_links()}
+        from ..dedupe.groups import CopyGroups
+
+        copies = CopyGroups.from_links(store.copy_links(), store.cross_copies())
     else:
         group = dict(store.story_members())
     ids: dict[str, int | None] = {}
@@ -141,8 +146,8 @@ def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> d
         if ia is None or ib is None:
             missing += 1
             return False
-        if kind == "dups":
-            return group.get(ia, ia) == group.get(ib, ib)
+        if copies is not None:
+            return copies.same_text(ia, ib)
         return group.get(ia) is not None and group.get(ia) == group.get(ib)
 
     result = pair_metrics(qrels, same, kind)

@@ -6,9 +6,10 @@ The recipe (``Ranker.related``):
 2. dense evidence where vectors exist (e5 cosine above what the article shares with any
    article), and dense candidates from the ANN index;
 3. fusion: normalized lexical score + dense cosine + time proximity;
-4. exclusions: the article itself and its copies (shown as "also reported by");
+4. exclusions: the article itself and its copies (shown as "also reported by"): its copy
+   group, and the articles it copies across groups;
 5. diversification (MMR): an item too close to one already listed is a rewording of
-   it, and copies of one another never both appear;
+   it, and copies of one another (one group, or a pair across groups) never both appear;
 6. read-also: the next read, picked from the weaker half of the list's k + 1 items: a
    later same-story item from another outlet, else any same-story item from another
    outlet, else the weakest item of the pool still scoring at least ``read_also_min_share`` of
@@ -58,7 +59,7 @@ class Ranker:
         self,
         index: LexicalIndex,
         settings: RelatedSettings,
-        copy_group: dict[int, int] | None = None,  # article id → canonical id
+        copies: CopyGroups | dict[int, int] | None = None,  # or a dict: article id → canonical id
         story_of: dict[int, int] | None = None,  # article id → story id
         vectors: np.ndarray | None = None,  # row-aligned unit vectors (zeros when missing)
         ann=None,
@@ -66,8 +67,8 @@ class Ranker:
         self.index = index
         self.settings = settings
         self.row = index.row_of()
-        self.copy_group = copy_group or {}
-        self.copies = CopyGroups(self.copy_group)
+        self.copies = copies if isinstance(copies, CopyGroups) else CopyGroups(copies)
+        self.copy_group = self.copies.canonical
         self.story_of = story_of or {}
         self.vectors = vectors
         self.has_vec = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0
@@ -149,12 +150,13 @@ class Ranker:
             excluded = {self.group_of(aid)} if aid is not None else set()
         else:
             excluded = {self.group_of(c) for c in copies}
+        copy_ids = set(copies)  # a copy across groups is excluded by itself, not by its group
         ranked: list[Scored] = []
         for j in order:
             other = int(idx.ids[cand[j]])
             if fused[j] < min_score:
                 break  # ordered: everything after is weaker still (loosely related at best)
-            if other == aid or self.group_of(other) in excluded:
+            if other == aid or other in copy_ids or self.group_of(other) in excluded:
                 continue
             if ranked and fused[j] < s.min_share_of_best * ranked[0].score:
                 break  # the list has tailed off into barely related items
@@ -239,11 +241,13 @@ class Ranker:
         top = pool[0].score or 1.0
         chosen: list[int] = []
         groups: set[int] = set()
+        listed: set[int] = set()
         remaining = list(range(len(pool)))
         while remaining and len(chosen) < k:
             best, best_val = None, -1e9
             for c in remaining:
-                if s.one_copy_per_list and self.group_of(pool[c].id) in groups:
+                if s.one_copy_per_list and (self.group_of(pool[c].id) in groups
+                                            or not self.copies.partners_of(pool[c].id).isdisjoint(listed)):
                     continue
                 redundancy = float(sim[c, chosen].max()) if chosen else 0.0
                 if redundancy >= s.near_dup_in_list:
@@ -256,4 +260,5 @@ class Ranker:
             remaining.remove(best)
             chosen.append(best)
             groups.add(self.group_of(pool[best].id))
+            listed.add(pool[best].id)
         return [pool[c] for c in chosen]

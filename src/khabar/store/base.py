@@ -155,6 +155,17 @@ class Store(ABC):
     def copy_links(self) -> list[tuple[int, int, float, str]]: ...
 
     @abstractmethod
+    def replace_cross_copies(self, pairs: list[tuple[int, int, float]]) -> None:
+        """Replace all copy pairs across copy groups: (article_id, other_id, containment)
+        (``dedupe.copies.find_copy_pairs``)."""
+
+    @abstractmethod
+    def add_cross_copies(self, pairs: list[tuple[int, int, float]]) -> None: ...
+
+    @abstractmethod
+    def cross_copies(self) -> list[tuple[int, int, float]]: ...
+
+    @abstractmethod
     def replace_stories(self, stories: list[dict], members: list[tuple[int, int, float]]) -> None:
         """Replace all stories. ``stories``: dicts with id, label, first_time, last_time,
         article_count, outlet_count; ``members``: (article_id, story_id, score)."""

@@ -117,4 +117,14 @@ PG_MIGRATIONS: list[str] = [
     """
     ALTER TABLE sources ADD COLUMN every_minutes INTEGER;
     """,
+    # 6: copy pairs across copy groups (dedupe.copies.find_copy_pairs)
+    """
+    CREATE TABLE cross_copies (
+        article_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        other_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        score REAL NOT NULL,
+        PRIMARY KEY (article_id, other_id)
+    );
+    CREATE INDEX cross_copies_other ON cross_copies(other_id);
+    """,
 ]

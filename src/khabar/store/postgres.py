@@ -321,6 +321,27 @@ class PostgresStore(Store):
     def copy_links(self):
         return [tuple(r) for r in self._all("SELECT article_id, canonical_id, score, kind FROM copies")]
 
+    def replace_cross_copies(self, pairs):
+        def fn(conn):
+            conn.execute("DELETE FROM cross_copies")
+            _copy_rows(conn, "cross_copies (article_id, other_id, score)", pairs)
+
+        self.write(fn)
+
+    def add_cross_copies(self, pairs):
+        def fn(conn):
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO cross_copies VALUES (%s,%s,%s) ON CONFLICT (article_id, other_id) DO UPDATE SET"
+                    " score = excluded.score",
+                    pairs,
+                )
+
+        self.write(fn)
+
+    def cross_copies(self):
+        return [tuple(r) for r in self._all("SELECT article_id, other_id, score FROM cross_copies")]
+
     def replace_stories(self, stories, members):
         def fn(conn):
             conn.execute("DELETE FROM story_articles")

@@ -313,6 +313,19 @@ class SQLiteStore(Store):
     def copy_links(self):
         return [tuple(r) for r in self._db.execute("SELECT article_id, canonical_id, score, kind FROM copies")]
 
+    def replace_cross_copies(self, pairs):
+        def fn(conn):
+            conn.execute("DELETE FROM cross_copies")
+            conn.executemany("INSERT OR REPLACE INTO cross_copies VALUES (?,?,?)", pairs)
+
+        self.write(fn)
+
+    def add_cross_copies(self, pairs):
+        self.write(lambda conn: conn.executemany("INSERT OR REPLACE INTO cross_copies VALUES (?,?,?)", pairs))
+
+    def cross_copies(self):
+        return [tuple(r) for r in self._db.execute("SELECT article_id, other_id, score FROM cross_copies")]
+
     def replace_stories(self, stories, members):
         def fn(conn):
             conn.execute("DELETE FROM story_articles")
