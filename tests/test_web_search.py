@@ -103,3 +103,30 @@ def test_newest_first_orders_by_time_on_either_store(store):
     page = search_page(store, SearchRequest("سيول", limit=10, newest_first=True), CopyGroups({}))
     assert [r["url"] for r in page["results"]] == ["https://x.test/n2", "https://x.test/n1", "https://x.test/n0"]
     assert page["sort"] == "newest" and page["total"] == 3
+
+
+def test_copies_across_groups_are_one_result_and_one_line(store):
+    """A copy the group rules keep apart (a pair across groups) folds like a group member: in
+    search results and on the latest page it goes under the shown copy's "also reported by"."""
+    from khabar.web.search import SearchRequest, search_page
+    from khabar.web.views import fold_copies
+
+    arts = [Article(url=f"https://x.test/{i}", outlet=f"o{i}", title=f"سيول جدة تجرف السيارات {i}",
+                    body=[f"جرفت سيول جدة عدداً من السيارات في الأحياء الجنوبية ({i})."],
+                    published=datetime(2026, 1, 1 + i, 12)) for i in range(3)]
+    store.add_articles([(a, analyze_article(a)) for a in arts])
+    ids = [store.article_id(a.url) for a in arts]
+    apart = CopyGroups({})
+    paired = CopyGroups({}, [(ids[2], ids[1], 0.9)])
+
+    def results(copies):
+        return search_page(store, SearchRequest("سيول جدة", limit=10), copies)["results"]
+
+    assert len(results(apart)) == 3
+    folded = results(paired)
+    assert len(folded) == 2
+    shown = next(r for r in folded if r["url"] in (arts[1].url, arts[2].url))
+    assert [c["url"] for c in shown["also_reported_by"]] == [({arts[1].url, arts[2].url} - {shown["url"]}).pop()]
+    cards = fold_copies([store.get_article(i) for i in reversed(ids)], paired)
+    assert [c["url"] for c in cards] == [arts[2].url, arts[0].url]
+    assert [c["url"] for c in cards[0]["also_reported_by"]] == [arts[1].url]

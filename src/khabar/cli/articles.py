@@ -272,7 +272,7 @@ def search_cmd(
     with open_store() as store:
         # The copy groups of the last build, as the server uses them: a search never waits
         # for a rebuild; articles stored since are simply not grouped yet.
-        groups, meaning = CopyGroups.from_links(store.copy_links()), None
+        groups, meaning = CopyGroups.from_links(store.copy_links(), store.cross_copies()), None
         if semantic:
             from ..pipeline import load_engine
 

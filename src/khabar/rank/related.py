@@ -101,6 +101,9 @@ class Ranker:
     def copies_of(self, aid: int) -> list[int]:
         return self.copies.copies_of(aid)
 
+    def partners_of(self, aid: int):
+        return self.copies.partners_of(aid)
+
     def related(self, aid: int | None, title_terms: list[str], body_terms: list[str], k: int | None = None,
                 query_vector: np.ndarray | None = None, copies: list[int] | None = None,
                 time_days: float | None = None) -> RelatedResult:

@@ -42,8 +42,7 @@ class SearchRequest:
 def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | None = None) -> dict:
     """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked.
 
-    Copies of one text are one result (``copies``: anything with ``group_of`` and
-    ``copies_of``, e.g. the ranker): the best-ranked copy, with the others under
+    Copies of one text are one result (``copies``: ``dedupe.groups.CopyGroups`` or the ranker): the best-ranked copy, with the others under
     ``also_reported_by``, so five outlets' wire story does not fill a page. The request's
     ``offset`` and ``limit`` count results; ``total`` counts matching articles. ``newest_first``:
     the matches in time order, newest first, instead of by relevance.
@@ -80,11 +79,12 @@ def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | 
         by_meaning = meaning.order(q, [h.id for h in any_word])
         hits = [SearchHit(aid, score) for aid, score in fuse_rankings([h.id for h in hits], by_meaning)]
         total = any_total
-    shown, seen = [], set()
+    shown, seen, covered = [], set(), set()
     for h in hits:
         group = copies.group_of(h.id)
-        if group not in seen:
+        if group not in seen and h.id not in covered:
             seen.add(group)
+            covered.update(copies.partners_of(h.id))  # its copies across groups
             shown.append(h)
     page_hits = shown[offset:want]
     others = {h.id: copies.copies_of(h.id) for h in page_hits}

@@ -102,7 +102,7 @@ def article_list(store, outlet, since, until, limit: int, offset: int) -> dict:
 def latest_page(store, copies, limit: int, offset: int) -> dict:
     """The latest articles of every outlet, newest first, each text once: a wire story carried by
     five outlets is one line, its newest copy, the others under ``also_reported_by`` (``copies``:
-    anything with ``group_of``, e.g. the ranker). ``offset`` and ``limit`` count stored
+    ``dedupe.groups.CopyGroups`` or the ranker). ``offset`` and ``limit`` count stored
     articles, so pages do not overlap; copies on two pages show once on each."""
     arts = store.list_articles(limit=limit + 1, offset=offset)
     return {"articles": fold_copies(arts[:limit], copies), "limit": limit, "offset": offset, "has_more": len(arts) > limit}
@@ -110,18 +110,20 @@ def latest_page(store, copies, limit: int, offset: int) -> dict:
 
 def fold_copies(articles: list[Article], copies) -> list[dict]:
     """Cards of ``articles`` in their order, each text once: an article whose text an earlier one
-    already showed goes under that card's ``also_reported_by`` (``copies``: anything with
-    ``group_of``, e.g. the ranker)."""
+    already showed (one copy group, or a copy across groups) goes under that card's
+    ``also_reported_by`` (``copies``: ``dedupe.groups.CopyGroups`` or the ranker)."""
     cards: list[dict] = []
     by_group: dict[int, dict] = {}
+    by_id: dict[int, dict] = {}
     for art in articles:
         group = copies.group_of(art.id)
-        if group in by_group:
-            by_group[group]["also_reported_by"].append(copy_ref(art))
+        shown = by_group.get(group) or next((by_id[p] for p in copies.partners_of(art.id) if p in by_id), None)
+        if shown is not None:
+            shown["also_reported_by"].append(copy_ref(art))
             continue
         card = article_card(art)
         card["also_reported_by"] = []
-        by_group[group] = card
+        by_group[group] = by_id[art.id] = card
         cards.append(card)
     return cards
 
