@@ -71,6 +71,13 @@ class Store(ABC):
         """Insert new articles (idempotent on URL, refusing tombstoned URLs), all or nothing."""
 
     @abstractmethod
+    def update_texts(self, items: list[tuple[Article, Analysis]], stale_vectors: list[int]) -> int:
+        """Replace stored articles' texts (body, subheadings, content hash; by ``Article.id``) and
+        their analysis, in one transaction; drop the e5 vectors of ``stale_vectors`` (their
+        title + lead changed) and say how many there were. ``data_version`` then changes, so
+        the indexes are rebuilt."""
+
+    @abstractmethod
     def set_outlet_names(self, names: dict[str, str]) -> None:
         """Create or rename outlets: key → display name."""
 

@@ -11,6 +11,7 @@ of the stems (title weight A, body D).
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Iterable, Iterator
 
@@ -19,7 +20,7 @@ from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .pg_schema import PG_MIGRATIONS
 from .rows import (ARTICLE_COLS, INDEX_ORDER, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters,
                    article_from_row, article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
-                   top_stories_sql, top_story_dict, window_start)
+                   text_revision_suffix, top_stories_sql, top_story_dict, window_start, TEXT_REVISION)
 
 __all__ = ["PostgresStore"]
 
@@ -176,6 +177,27 @@ class PostgresStore(Store):
                     analysis,
                 )
             return result
+
+        return self.write(fn)
+
+    def update_texts(self, items, stale_vectors):
+        def fn(conn):
+            with conn.cursor() as cur:
+                # The analysis row's tsvector is generated: updating the stems re-indexes it.
+                cur.executemany(
+                    "UPDATE analysis SET title = %s, body = %s, title_norm = %s, body_norm = %s WHERE article_id = %s",
+                    [(*analysis_values(art.id, ana)[1:], art.id) for art, ana in items],
+                )
+                cur.executemany(
+                    "UPDATE articles SET body = %s, subheadings = %s, content_hash = %s WHERE id = %s",
+                    [(json.dumps(art.body, ensure_ascii=False), json.dumps(art.subheadings, ensure_ascii=False),
+                      art.content_hash, art.id) for art, _ in items],
+                )
+                cur.execute("DELETE FROM embeddings WHERE article_id = ANY(%s)", (list(stale_vectors),))
+                dropped = cur.rowcount
+                cur.execute("INSERT INTO meta(key, value) VALUES (%s, '1') ON CONFLICT (key) DO UPDATE SET"
+                            " value = (meta.value::bigint + 1)::text", (TEXT_REVISION,))
+            return max(dropped, 0)
 
         return self.write(fn)
 
@@ -474,7 +496,7 @@ class PostgresStore(Store):
         """Changes whenever articles are added or deleted or vectors added (derived indexes key on it)."""
         n, m = self._one("SELECT count(*), coalesce(max(id), 0) FROM articles")
         t = self._one("SELECT count(*) FROM tombstones")[0]
-        return f"{n}:{m}:{t}:{self.count_embeddings()}"
+        return f"{n}:{m}:{t}:{self.count_embeddings()}" + text_revision_suffix(self.get_meta(TEXT_REVISION))
 
     # --- sources ---------------------------------------------------------------
     def add_source(self, source: Source) -> Source:

@@ -186,3 +186,14 @@ def chunks(seq: list, n: int):
     it = iter(seq)
     while chunk := list(itertools.islice(it, n)):
         yield chunk
+
+
+# Stored texts rewritten in place (``Store.update_texts``: a newer cleaner applied) leave the
+# article count and ids as they were; this counter in ``meta`` makes ``data_version`` change.
+TEXT_REVISION = "text_revision"
+
+
+def text_revision_suffix(revision: str | None) -> str:
+    """The part of ``data_version`` that counts text rewrites: none until the first one, so
+    databases that never had one keep the version (and the indexes) they have."""
+    return f":t{revision}" if revision else ""

@@ -7,6 +7,7 @@ quoted, so user input never reaches FTS syntax.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import uuid
@@ -17,8 +18,8 @@ from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .rows import (ARTICLE_COLS, INDEX_ORDER, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, SQLITE_INDEX_ORDER,
                    analysis_values, article_filters, article_from_row, article_values, chunks, index_row_from_row,
-                   source_from_row, source_update_values, story_dict, top_stories_sql, top_story_dict, undated_last,
-                   window_start)
+                   source_from_row, source_update_values, story_dict, text_revision_suffix, top_stories_sql,
+                   top_story_dict, undated_last, window_start, TEXT_REVISION)
 from .schema import MIGRATIONS
 from .writer import Writer
 
@@ -158,6 +159,27 @@ class SQLiteStore(Store):
                 result.new += 1
                 result.new_ids.append(aid)
             return result
+
+        return self.write(fn)
+
+    def update_texts(self, items, stale_vectors):
+        def fn(conn):
+            for art, ana in items:
+                old = conn.execute("SELECT title, body FROM analysis WHERE article_id = ?", (art.id,)).fetchone()
+                if old is None:
+                    continue  # deleted meanwhile
+                values = analysis_values(art.id, ana)
+                # External-content FTS5: the old entry is removed by replaying its values.
+                conn.execute("INSERT INTO fts(fts, rowid, title, body) VALUES ('delete', ?, ?, ?)", (art.id, *old))
+                conn.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", values[:3])
+                conn.execute("UPDATE analysis SET title = ?, body = ?, title_norm = ?, body_norm = ? WHERE article_id = ?",
+                             (*values[1:], art.id))
+                conn.execute("UPDATE articles SET body = ?, subheadings = ?, content_hash = ? WHERE id = ?",
+                             (json.dumps(art.body, ensure_ascii=False), json.dumps(art.subheadings, ensure_ascii=False),
+                              art.content_hash, art.id))
+            dropped = conn.executemany("DELETE FROM embeddings WHERE article_id = ?", [(i,) for i in stale_vectors])
+            _bump_text_revision(conn)
+            return max(dropped.rowcount, 0)
 
         return self.write(fn)
 
@@ -445,7 +467,7 @@ class SQLiteStore(Store):
         """Changes whenever articles are added or deleted or vectors added (derived indexes key on it)."""
         n, m = self._db.execute("SELECT count(*), coalesce(max(id), 0) FROM articles").fetchone()
         t = self._db.execute("SELECT count(*) FROM tombstones").fetchone()[0]
-        return f"{n}:{m}:{t}:{self.count_embeddings()}"
+        return f"{n}:{m}:{t}:{self.count_embeddings()}" + text_revision_suffix(self.get_meta(TEXT_REVISION))
 
     # --- sources ---------------------------------------------------------------
     def add_source(self, source: Source) -> Source:
@@ -488,3 +510,8 @@ class SQLiteStore(Store):
                 (url, etag, last_modified, status),
             )
         )
+
+
+def _bump_text_revision(conn) -> None:
+    conn.execute("INSERT INTO meta(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET"
+                 " value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)", (TEXT_REVISION,))
