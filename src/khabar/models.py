@@ -8,6 +8,7 @@ rewriting what an outlet published.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -84,11 +85,26 @@ class Article:
 
     @property
     def lead(self) -> str:
-        """The first paragraph that is not a subheading (what a card shows)."""
-        for p in self.body:
-            if p not in self.subheadings:
+        """The first paragraph that is not a subheading (what a card shows), past a dateline
+        standing alone at the head of the text ("عين اليوم – متابعات", "الرياض - واس": 1,901 of
+        عين اليوم's articles open with one)."""
+        paragraphs = [p for p in self.body if p not in self.subheadings]
+        for p in paragraphs:
+            if not is_dateline(p):
                 return p
-        return ""
+        return paragraphs[0] if paragraphs else ""
+
+
+# "place – outlet", "writer – place": two sides of a few words around one dash, nothing else.
+_DATELINE_SIDE = r"[^\s\d:.!?؟\-–—]+(?:\s+[^\s\d:.!?؟\-–—]+){0,2}"
+_DATELINE = re.compile(rf"^\s*{_DATELINE_SIDE}\s*[-–—]\s*{_DATELINE_SIDE}\s*[:：]?\s*$")
+_MAX_DATELINE_WORDS = 4
+_WORD = re.compile(r"[^\s\-–—:：]+")
+
+
+def is_dateline(paragraph: str) -> bool:
+    """A paragraph that only says where and by whom ("الواحة - صحيفة الأفق:"): not a lead."""
+    return bool(_DATELINE.match(paragraph)) and len(_WORD.findall(paragraph)) <= _MAX_DATELINE_WORDS
 
 
 @dataclass(slots=True)

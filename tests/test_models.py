@@ -1,0 +1,24 @@
+from khabar.models import Article, is_dateline
+
+
+def _art(body, subheadings=()):
+    return Article(url="https://x.test/1", outlet="a", title="عنوان", body=body, subheadings=list(subheadings))
+
+
+def test_lead_skips_subheadings_and_a_dateline_at_the_head():
+    text = "افتتح الوزير اليوم محطة تحلية جديدة في المدينة."
+    assert _art([text]).lead == text
+    assert _art(["محطة جديدة", text], subheadings=["محطة جديدة"]).lead == text
+    for dateline in ("الواحة - صحيفة الأفق:", "عين اليوم – متابعات", "فايز الحسيكي – عين اليوم", "الرياض - واس"):
+        assert _art([dateline, text]).lead == text, dateline
+    assert _art(["الرياض - واس"]).lead == "الرياض - واس"  # nothing else: better than nothing
+    assert _art([]).lead == ""
+
+
+def test_what_is_not_a_dateline():
+    for p in ("رئيس الوزراء الإسرائيلي - بنيامين نتنياهو",  # a caption: five words
+              "اتفاق فرنسي - روسي في شأن سفينتي «ميسترال»",
+              "صدر أمس أمر ملكي فيما يلي نصه:",  # an introduction is a lead
+              "قال الوزير - وهو يبتسم - إن العمل مستمر.",
+              "نثريات الخميس - 24"):
+        assert not is_dateline(p), p
