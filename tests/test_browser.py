@@ -75,6 +75,8 @@ def test_article_page_in_chromium(server, tmp_path):
         # Headlines and links are bidi-isolated: an embedding a headline opens and never closes stays inside it.
         assert page.evaluate("() => getComputedStyle(document.querySelector('h1')).unicodeBidi") == "isolate"
         assert page.evaluate("() => getComputedStyle(document.querySelector('#similar li a')).unicodeBidi") == "isolate"
+        # A time never breaks at its hyphens at the end of a line.
+        assert page.evaluate("() => getComputedStyle(document.querySelector('#similar li time')).whiteSpace") == "nowrap"
         assert page.locator("#read-also a").count() == 1
         also = page.locator("#also-reported").inner_text()
         assert all(o in also for o in ("صحيفة الأفق", "النهار الرقمي", "الساحل اليوم"))
