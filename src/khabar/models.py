@@ -86,8 +86,9 @@ class Article:
     @property
     def lead(self) -> str:
         """The first paragraph that is not a subheading (what a card shows), past a dateline
-        standing alone at the head of the text ("عين اليوم – متابعات", "الرياض - واس": 1,901 of
-        عين اليوم's articles open with one)."""
+        standing alone at the head of the text ("عين اليوم – متابعات", "الرياض - واس", a wire
+        service's "جدة 25 شوال 1436هـ الموافق 10 أغسطس 2015م واس": 2,227 corpus articles open
+        with one, 1,869 of عين اليوم's and 336 of واس's)."""
         paragraphs = [p for p in self.body if p not in self.subheadings]
         for p in paragraphs:
             if not is_dateline(p):
@@ -102,8 +103,16 @@ _MAX_DATELINE_WORDS = 4
 _WORD = re.compile(r"[^\s\-–—:：]+")
 
 
+# A wire service's: "الرياض 25 شوال 1436 هـ الموافق 10 أغسطس 2015 م واس".
+_WIRE_DATELINE = re.compile(r"^[^\d.!?؟:]{2,30}?\s+\d{1,2}\s+\S+\s+\d{4}\s*(?:هـ|ه)?"
+                            r"(?:\s+الموافق\s+\d{1,2}\s+\S+\s+\d{4}\s*م?)?\s*(?:[-–—]?\s*\(?واس\)?)?\s*$")
+
+
 def is_dateline(paragraph: str) -> bool:
-    """A paragraph that only says where and by whom ("الواحة - صحيفة الأفق:"): not a lead."""
+    """A paragraph that only says where and by whom ("الواحة - صحيفة الأفق:"), or where and
+    when (a wire service's dateline): not a lead."""
+    if _WIRE_DATELINE.match(paragraph):
+        return True
     return bool(_DATELINE.match(paragraph)) and len(_WORD.findall(paragraph)) <= _MAX_DATELINE_WORDS
 
 
