@@ -54,6 +54,15 @@ def test_columnist_contact_notice_with_email_glued_in_front():
     assert strip_site_chrome(TEXT + ["الاتصالات ,630000 موبايلي, 730000"]) == TEXT
 
 
+def test_a_contact_notice_over_several_paragraphs_and_the_email_line_before_it():
+    split = ["writer@example.com", "للتواصل مع الكاتب ارسل رسالة SMS", "تبدأ بالرمز (41) ثم مسافة ثم نص الرسالة إلى"]
+    assert strip_site_chrome(TEXT + split) == TEXT
+    three = ["للتواصل أرسل sms إلى 88000 الاتصالات", ",630000 موبايلي, 730000 زين تبدأ بالرمز", "188 مسافة ثم الرسالة"]
+    assert strip_site_chrome(TEXT + three) == TEXT
+    # An e-mail line with no notice after it is the writer's signature: it stays.
+    assert strip_site_chrome(TEXT + ["writer@example.com"]) == TEXT + ["writer@example.com"]
+
+
 def test_a_service_number_in_the_news_stays():
     news = [TEXT[0], "وخصصت الهيئة رقما للتواصل عبر رسالة SMS على 8001245 لتلقي البلاغات."]
     assert strip_site_chrome(news) == news
@@ -123,6 +132,7 @@ def test_corpus_chrome_is_gone_and_no_article_is_emptied(shared):
                         assert "رابط الخبر بصحيفة" not in text
                         assert "// انتهى //" not in text
                         assert not ("للتواصل" in text and "88591 - Stc" in text)
+                        assert "للتواصل مع الكاتب ارسل رسالة" not in text and "للتواصل أرسل sms" not in text
                     seen += 1
     assert seen > 30000
 

@@ -9,7 +9,8 @@ corpus that is common enough to matter:
 - a photo gallery's captions and its "Next Previous" buttons ahead of the text (270
   articles of عين اليوم);
 - a columnist's contact notice at the end ("للتواصل مع الكاتب ارسل رسالة SMS … 88591 -
-  Stc 635031 - Mobily", with the writer's e-mail glued in front: 310 columns);
+  Stc 635031 - Mobily", in one paragraph or up to three, with the writer's e-mail in front:
+  307 columns);
 - a wire service's end marker and the tags after it ("// انتهى //", "// يتبع // …", 348);
 - a page's tag links after the last sentence ("… الجاري. سمات التأمينات اليمنيين", 1,576
   articles of عين اليوم);
@@ -51,18 +52,20 @@ _NETWORKS_LINE = re.compile(rf"^\s*(?:{_NETWORK}[\s،,|/\-]*){{3,}}{_SHARE_TAIL}
 _GALLERY = re.compile(r"\b(?:next\s+previous|previous\s+next)\b|السابق\s+التالي|التالي\s+السابق", re.IGNORECASE)
 _MAX_CAPTION_WORDS = 120
 _MAX_CONTACT_WORDS = 40  # a contact notice is short; a longer tail is text that mentions one
-_END_PARAGRAPHS = 2  # contact notices and self-links close the text: only its last paragraphs are checked
-# A columnist's contact notice, to the end of its paragraph: "للتواصل (مع الكاتب) ارسل
-# رسالة SMS … 88591 - Stc …", with an e-mail address often glued in front. A sentence giving
-# a service's number ("خصصت الهيئة رقماً للتواصل عبر رسالة SMS …") is not one.
+_END_PARAGRAPHS = 2  # self-links and tags close the text: only its last paragraphs are checked...
+_CONTACT_PARAGRAPHS = 3  # ... and a contact notice starts in these last ones (it may take three)
+# A columnist's contact notice, to the end of the text: "للتواصل (مع الكاتب) ارسل رسالة SMS
+# تبدأ بالرمز (41) …", then the numbers ("88591 - Stc"), in one paragraph or a few, with the
+# writer's e-mail often glued in front or on a line of its own before it. A sentence giving a
+# service's number ("خصصت الهيئة رقماً للتواصل عبر رسالة SMS …") is not one.
 _CONTACT = re.compile(
     # where a notice starts: the paragraph's head, the end of a sentence, or the writer's e-mail
     r"(?:^|(?<=[.!?؟»\"”])\s*|\S+@\S+?\.[a-z]{2,}\s*)"
-    # "للتواصل (مع الكاتب) أرسل (رسالة) SMS": an imperative to the reader, then the number
-    r"للتواصل(?:\s+مع\s+(?:الكاتب|الكاتبة|المحرر))?\s*[:：]?\s*[أا]رسل\s+(?:رسال[ةه]\s+)?(?:sms|نصي[ةه])"
-    r"(?=[^\n]*\d{4,})[^\n]*$",
+    # "للتواصل (مع الكاتب) أرسل (رسالة) SMS": an imperative to the reader
+    r"للتواصل(?:\s+مع\s+(?:الكاتب|الكاتبة|المحرر))?\s*[:：]?\s*[أا]رسل\s+(?:رسال[ةه]\s+)?(?:sms|نصي[ةه])",
     re.IGNORECASE,
 )
+_EMAIL_LINE = re.compile(r"^\s*\S+@\S+\.[a-z]{2,}\s*$", re.IGNORECASE)
 _OPERATORS = re.compile(r"^[\d\s,،\-–—:()]*(?:(?:stc|mobily|zain|الاتصالات|موبايلي|زين)[\d\s,،\-–—:()]*)+$",
                         re.IGNORECASE)
 # A wire service's end marker (and the tags some sites print after it).
@@ -92,7 +95,6 @@ def strip_site_chrome(paragraphs: list[str]) -> list[str]:
         p = _SHARE_END.sub("", p, count=1)
         p = _WIRE_END.sub("", p, count=1)
         if i >= last:
-            p = _strip_contact(p)
             p = _SELF_LINK.sub("", p, count=1)
             p = _GALLERY_END.sub("", p, count=1)
             p = _TAGS.sub("", p, count=1)
@@ -100,6 +102,7 @@ def strip_site_chrome(paragraphs: list[str]) -> list[str]:
         if not p or _NETWORKS_LINE.match(p) or _MORE.match(p) or _OPERATORS.match(p) or not _HAS_WORD.search(p):
             continue
         out.append(p)
+    out = _cut_contact_notice(out)
     return out or [p for p in paragraphs if p.strip()]
 
 
@@ -111,8 +114,19 @@ def _strip_gallery(p: str) -> str:
     return p[m.end():]
 
 
-def _strip_contact(p: str) -> str:
-    m = _CONTACT.search(p)
-    if m is None or len(m.group(0).split()) > _MAX_CONTACT_WORDS:
-        return p
-    return p[: m.start()]
+def _cut_contact_notice(paragraphs: list[str]) -> list[str]:
+    """The text without a contact notice closing it (one starting in its last paragraphs and at
+    most ``_MAX_CONTACT_WORDS`` long to the end), nor the e-mail line before it."""
+    for i in range(max(len(paragraphs) - _CONTACT_PARAGRAPHS, 0), len(paragraphs)):
+        m = _CONTACT.search(paragraphs[i])
+        if m is None:
+            continue
+        tail = [paragraphs[i][m.start():], *paragraphs[i + 1:]]
+        if sum(len(p.split()) for p in tail) > _MAX_CONTACT_WORDS:
+            return paragraphs
+        head = paragraphs[i][: m.start()].strip()
+        kept = paragraphs[:i] + ([head] if head else [])
+        while kept and _EMAIL_LINE.match(kept[-1]):
+            kept.pop()
+        return kept
+    return paragraphs
