@@ -255,8 +255,8 @@ def reclean_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
     no_index: bool = typer.Option(False, "--no-index", help="Leave the indexes to the next build"),
 ) -> None:
-    """Apply the current cleaner to stored articles (site chrome it has learnt to cut since they
-    were stored); then rebuild the indexes. Re-importing would not: import keeps what it has."""
+    """Apply the current cleaner to stored articles (site chrome it has learnt to cut, bylines
+    matching now reads past); then rebuild the indexes. Re-importing would not: import keeps what it has."""
     from ..ingest.reclean import reclean_articles
     from ..pipeline import build_indexes
 
@@ -265,13 +265,15 @@ def reclean_cmd(
             task = progress.add_task("reclean", total=None)
             report = reclean_articles(store, progress=lambda done, total: progress.update(task, completed=done,
                                                                                             total=total))
-        if report.changed and not no_index:
+        if (report.changed or report.reanalyzed) and not no_index:
             with index_status("rebuilding indexes") as on_step:
                 build_indexes(store, state.settings, on_step=on_step)
     if as_json:
-        print_json({"checked": report.checked, "changed": report.changed, "vectors_dropped": report.vectors_dropped})
+        print_json({"checked": report.checked, "changed": report.changed, "reanalyzed": report.reanalyzed,
+                    "vectors_dropped": report.vectors_dropped})
         return
-    out.print(f"checked {report.checked} articles: {report.changed} lost site chrome"
+    out.print(f"checked {report.checked} articles: {report.changed} lost site chrome, "
+              f"{report.reanalyzed} more are matched anew"
               + (f"; {report.vectors_dropped} e5 vectors to redo (khabar embed)" if report.vectors_dropped else ""))
 
 

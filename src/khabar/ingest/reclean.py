@@ -1,16 +1,17 @@
-"""Apply the current cleaner to articles already stored.
+"""Apply the current cleaner and analyzer to articles already stored.
 
-Articles are cleaned once, when they arrive, and only the cleaned text is kept. When the
-cleaner learns to cut more (``chrome.strip_site_chrome``), a database imported before would
-keep that chrome for good: re-importing the same files adds nothing (import is idempotent
-on the URL), and ``export`` → ``import`` keeps paragraphs as they are. ``reclean_articles``
-re-runs the paragraph-level steps on the stored bodies instead. On the full corpus that gives
-exactly the bodies a fresh import gives (all 31,030 compared).
+Articles are cleaned and analyzed once, when they arrive, and only the cleaned text is kept.
+When the cleaner learns to cut more (``chrome.strip_site_chrome``) or matching learns to read
+past more (``models.matching_body``), a database imported before would keep the old forms for
+good: re-importing the same files adds nothing (import is idempotent on the URL), and
+``export`` → ``import`` keeps paragraphs as they are. ``reclean_articles`` re-runs both on the
+stored articles instead. On the full corpus that gives exactly the bodies and analysis a fresh
+import gives (all 31,030 compared).
 
-The recipe: read the stored articles in batches → cut chrome from each body → where it
-changed, new subheadings, content hash and analysis → store them, dropping the e5 vectors
-whose title + lead changed (``khabar embed`` redoes those) → the caller rebuilds the indexes
-(the data version has changed).
+The recipe: read the stored articles and their analysis in batches → cut chrome from each
+body → where the body or its analysis changed, new subheadings, content hash and analysis →
+store them, dropping the e5 vectors whose title + lead changed (``khabar embed`` redoes those)
+→ the caller rebuilds the indexes (the data version has changed).
 """
 
 from __future__ import annotations
@@ -33,28 +34,39 @@ BATCH = 500
 class RecleanReport:
     checked: int = 0
     changed: int = 0  # articles whose text lost chrome
+    reanalyzed: int = 0  # ... or whose text stands but is matched differently now
     vectors_dropped: int = 0  # e5 vectors dropped: their title + lead changed (khabar embed redoes them)
 
 
 def reclean_articles(store: Store, progress: Callable[[int, int], None] | None = None) -> RecleanReport:
-    """Cut the chrome the cleaner now knows from every stored article; ``progress(done, total)``."""
+    """Bring every stored article's text and analysis up to the current cleaner;
+    ``progress(done, total)``."""
     ids = [row.id for row in store.iter_index_rows(heads_only=True)]
     report = RecleanReport()
     for start in range(0, len(ids), BATCH):
-        articles = store.get_articles(ids[start : start + BATCH])
+        batch = ids[start : start + BATCH]
+        articles = store.get_articles(batch)
+        stored = {row.id: row for row in store.iter_index_rows(batch)}
         updates, stale = [], []
         for art in articles.values():
             body = strip_site_chrome(art.body)
-            if body == art.body:
+            new = art if body == art.body else replace(art, body=body, subheadings=find_subheadings(body),
+                                                       content_hash=content_hash(body))
+            analysis = analyze_article(new)
+            row = stored.get(art.id)
+            if new is art and row is not None and (row.title_norm, row.body_norm) == (analysis.title_norm,
+                                                                                       analysis.body_norm):
                 continue
-            new = replace(art, body=body, subheadings=find_subheadings(body), content_hash=content_hash(body))
-            updates.append((new, analyze_article(new)))
-            if dense_text(art.title, art.body) != dense_text(new.title, body):
-                stale.append(art.id)
+            updates.append((new, analysis))
+            if new is art:
+                report.reanalyzed += 1
+            else:
+                report.changed += 1
+                if dense_text(art.title, art.body) != dense_text(new.title, body):
+                    stale.append(art.id)
         if updates:
             report.vectors_dropped += store.update_texts(updates, stale)
         report.checked += len(articles)
-        report.changed += len(updates)
         if progress:
             progress(min(start + BATCH, len(ids)), len(ids))
     return report
