@@ -116,29 +116,6 @@ def is_dateline(paragraph: str) -> bool:
     return bool(_DATELINE.match(paragraph)) and len(_WORD.findall(paragraph)) <= _MAX_DATELINE_WORDS
 
 
-# A byline glued to the head of the text: "عوض الفهمي- سبق- مكة المكرمة:", "واس- جدة:".
-_BYLINE = re.compile(r"^\s*(?:[^.:!?؟\-–—\d]{2,40}?\s*[-–—]\s*){1,3}[^.:!?؟\-–—\d]{2,30}?\s*[:：]\s*")
-_MAX_BYLINE_WORDS = 9
-
-
-def matching_body(body: list[str]) -> list[str]:
-    """The body as matching reads it: without a byline glued to its first words. Why: a
-    reporter's name is rare, so it counts as a distinctive term and ties together everything
-    that reporter writes (1,309 of سبق's 1,411 articles open with "name- سبق- place:"). The text shown
-    keeps it.
-
-    A dateline on a line of its own ("عين اليوم – متابعات") stays in matching, though cards skip
-    it: reading past it too moved dev figures by a pair or two (lexical related nDCG +0.0015,
-    stories F1 +0.007, nothing with vectors), and tipped a demo article over the story bar in a
-    full build but not in a crawl round (a different IDF), so the two would no longer agree."""
-    if not body:
-        return []
-    m = _BYLINE.match(body[0])
-    if m is None or len(_WORD.findall(m.group(0))) > _MAX_BYLINE_WORDS or m.end() >= len(body[0]):
-        return list(body)
-    return [body[0][m.end():], *body[1:]]
-
-
 @dataclass(slots=True)
 class Analysis:
     """Derived matching forms of an article: normalized text and stems."""
@@ -158,7 +135,7 @@ def content_hash(body: list[str]) -> str:
 def analyze_article(article: Article) -> Analysis:
     """Compute the analyzed forms used by the index, dedupe and ranking."""
     title_norm = normalize_arabic(article.title)
-    body_norm = normalize_arabic("\n".join(matching_body(article.body)))
+    body_norm = normalize_arabic("\n".join(article.body))
     return Analysis(
         title_norm=title_norm,
         body_norm=body_norm,

@@ -255,8 +255,8 @@ def reclean_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
     no_index: bool = typer.Option(False, "--no-index", help="Leave the indexes to the next build"),
 ) -> None:
-    """Apply the current cleaner to stored articles (site chrome it has learnt to cut, bylines
-    matching now reads past); then rebuild the indexes. Re-importing would not: import keeps what it has."""
+    """Apply the current cleaner and analyzer to stored articles (site chrome it has learnt to
+    cut, a changed normalization); then rebuild the indexes. Re-importing would not: import keeps what it has."""
     from ..ingest.reclean import reclean_articles
     from ..pipeline import build_indexes
 

@@ -1,9 +1,9 @@
 """Apply the current cleaner and analyzer to articles already stored.
 
 Articles are cleaned and analyzed once, when they arrive, and only the cleaned text is kept.
-When the cleaner learns to cut more (``chrome.strip_site_chrome``) or matching learns to read
-past more (``models.matching_body``), a database imported before would keep the old forms for
-good: re-importing the same files adds nothing (import is idempotent on the URL), and
+When the cleaner learns to cut more (``chrome.strip_site_chrome``) or the analyzer changes
+(``models.analyze_article``: normalization, stemming), a database imported before would keep
+the old forms for good: re-importing the same files adds nothing (import is idempotent on the URL), and
 ``export`` → ``import`` keeps paragraphs as they are. ``reclean_articles`` re-runs both on the
 stored articles instead. On the full corpus that gives exactly the bodies and analysis a fresh
 import gives (all 31,030 compared).
