@@ -87,7 +87,7 @@ class Article:
     def lead(self) -> str:
         """The first paragraph that is not a subheading (what a card shows), past a dateline
         standing alone at the head of the text ("عين اليوم – متابعات", "الرياض - واس", a wire
-        service's "جدة 25 شوال 1436هـ الموافق 10 أغسطس 2015م واس": 2,227 corpus articles open
+        service's "<city> <hijri date> هـ الموافق <date> م واس": 2,227 corpus articles open
         with one, 1,869 of عين اليوم's and 336 of واس's)."""
         paragraphs = [p for p in self.body if p not in self.subheadings]
         for p in paragraphs:
@@ -103,7 +103,7 @@ _MAX_DATELINE_WORDS = 4
 _WORD = re.compile(r"[^\s\-–—:：]+")
 
 
-# A wire service's: "الرياض 25 شوال 1436 هـ الموافق 10 أغسطس 2015 م واس".
+# A wire service's: "<city> <day> <hijri month> <year> هـ الموافق <day> <month> <year> م واس".
 _WIRE_DATELINE = re.compile(r"^[^\d.!?؟:]{2,30}?\s+\d{1,2}\s+\S+\s+\d{4}\s*(?:هـ|ه)?"
                             r"(?:\s+الموافق\s+\d{1,2}\s+\S+\s+\d{4}\s*م?)?\s*(?:[-–—]?\s*\(?واس\)?)?\s*$")
 

@@ -6,7 +6,7 @@ from khabar.ingest.reclean import reclean_articles
 from khabar.models import Article, analyze_article
 from khabar.text import analyze
 
-WIDGET = "شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك"
+WIDGET = "شارك من خلال فيسبوك تويتر واتساب أضف تعليقا"
 TEXT = ["افتتح أمير المنطقة مساء أمس مهرجان الصيف في الحديقة العامة بحضور عدد من المسؤولين.",
         "وتضمن الحفل عروضا شعبية ومسابقات للأطفال استمرت حتى ساعة متأخرة."]
 

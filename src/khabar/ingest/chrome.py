@@ -4,8 +4,8 @@
 line). Some outlets' pages glue theirs to the text itself, and on the SaudiNewsNet
 corpus that is common enough to matter:
 
-- a share widget at the head of the first paragraph ("شارك من خلال تويتر فيسبوك جوجل
-  بلس اكتب رأيك …", 157 okaz articles);
+- a share widget at the head of the first paragraph ("شارك من خلال تويتر …" and more
+  networks, then a prompt to comment: 157 okaz articles);
 - a photo gallery's captions and its "Next Previous" buttons ahead of the text (270
   articles of عين اليوم);
 - a columnist's contact notice at the end ("للتواصل مع الكاتب ارسل رسالة SMS … 88591 -
@@ -42,7 +42,7 @@ _NETWORK = (r"(?:تويتر|تويتير|فيس\s?بوك|جوجل\s?(?:بلس|\+
             r"|twitter|facebook|google\s?\+|google\s+plus|whatsapp|linkedin|telegram|e-?mail|print)")
 _NETWORK_RUN = rf"(?:{_NETWORK}[\s،,|/\-]*){{2,}}"
 _SHARE_TAIL = r"(?:اكتب\s+ر[أا]يك|[أا]ضف\s+تعليق(?:ا|ك)?|[أا]رسل\s+لصديق)?"
-# "شارك من خلال تويتر فيسبوك جوجل بلس اكتب رأيك": a share prompt and two networks or more.
+# "شارك من خلال تويتر …": a share prompt, two networks or more, maybe a prompt to comment.
 _SHARE = (rf"(?:شارك(?:وا)?|انشر|مشاركة)\s*(?:(?:من\s+)?خلال|عبر|على)?\s*[:：]?\s*{_NETWORK_RUN}{_SHARE_TAIL}")
 _SHARE_HEAD = re.compile(rf"^\s*{_SHARE}\s*", re.IGNORECASE)
 _SHARE_END = re.compile(rf"\s*{_SHARE}\s*$", re.IGNORECASE)
@@ -55,7 +55,7 @@ _MAX_CONTACT_WORDS = 40  # a contact notice is short; a longer tail is text that
 _END_PARAGRAPHS = 2  # self-links and tags close the text: only its last paragraphs are checked...
 _CONTACT_PARAGRAPHS = 3  # ... and a contact notice starts in these last ones (it may take three)
 # A columnist's contact notice, to the end of the text: "للتواصل (مع الكاتب) ارسل رسالة SMS
-# تبدأ بالرمز (41) …", then the numbers ("88591 - Stc"), in one paragraph or a few, with the
+# …", a code to start it with, then the numbers ("88591 - Stc"), in one paragraph or a few, with the
 # writer's e-mail often glued in front or on a line of its own before it. A sentence giving a
 # service's number ("خصصت الهيئة رقماً للتواصل عبر رسالة SMS …") is not one.
 _CONTACT = re.compile(
