@@ -143,3 +143,18 @@ def test_tag_links_after_the_last_sentence():
     # "سمات" as a word of the last sentence ("features of") stays.
     said = [TEXT[0], "ويعتبره سمة من سمات تجربته كاتبا."]
     assert strip_site_chrome(said) == said
+
+
+def test_long_tokens_do_not_stall_the_cleaner():
+    """A page of one long token (a data blob, a run of addresses) is cleaned in linear time. An
+    e-mail alternative in the contact pattern once took 48 s on 200,000 characters; this guards
+    against that kind of backtracking (each case takes milliseconds), not a speed target."""
+    import time
+
+    n = 200_000
+    cases = ["ا" * n, "ا@" * (n // 2), "ا." * (n // 2), "x@y.com" * (n // 7) + "للتواصل أرسل sms",
+             "سمات " * (n // 5), "- " * (n // 2), "تويتر " * (n // 6)]
+    start = time.perf_counter()
+    for text in cases:
+        strip_site_chrome(["نص.", text, "آخر"])
+    assert time.perf_counter() - start < 10
