@@ -83,3 +83,18 @@ def test_a_feed_items_text_stands_for_its_page_only_when_whole(ending, whole):
     article = article_from_listing("http://x.test/a", "x.test", Listed(None, "عنوان", text), datetime(2026, 3, 5))
     assert (article is not None) == whole
     assert article_from_listing("http://x.test/a", "x.test", Listed(None, "عنوان", "نص قصير."), datetime(2026, 3, 5)) is None
+
+
+def test_a_page_of_junk_attributes_is_read_in_linear_time():
+    """A link tag holding one 150,000-character run (a crafted page): each run of name characters
+    is tried once. The attribute pattern once tried it from each letter, minutes for this page;
+    this guards against that backtracking (it takes milliseconds), not a speed target."""
+    import time
+
+    from khabar.ingest.listings import named_feeds
+
+    page = ("<html><head><link " + "a" * 150_000 + " x" * 20_000 + ">"
+            '<link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body></body></html>')
+    start = time.perf_counter()
+    assert named_feeds(page, "https://news.example/") == ["https://news.example/feed.xml"]
+    assert time.perf_counter() - start < 10

@@ -45,7 +45,7 @@ _SHARE_TAIL = r"(?:اكتب\s+ر[أا]يك|[أا]ضف\s+تعليق(?:ا|ك)?|[أ
 # "شارك من خلال تويتر …": a share prompt, two networks or more, maybe a prompt to comment.
 _SHARE = (rf"(?:شارك(?:وا)?|انشر|مشاركة)\s*(?:(?:من\s+)?خلال|عبر|على)?\s*[:：]?\s*{_NETWORK_RUN}{_SHARE_TAIL}")
 _SHARE_HEAD = re.compile(rf"^\s*{_SHARE}\s*", re.IGNORECASE)
-_SHARE_END = re.compile(rf"\s*{_SHARE}\s*$", re.IGNORECASE)
+_SHARE_END = re.compile(rf"{_SHARE}\s*$", re.IGNORECASE)
 # Networks alone make a widget only as a whole line: "تويتر، فيسبوك، إنستغرام" ends sentences too.
 _NETWORKS_LINE = re.compile(rf"^\s*(?:{_NETWORK}[\s،,|/\-]*){{3,}}{_SHARE_TAIL}\s*$", re.IGNORECASE)
 # A gallery's buttons; its captions come before them, at most this many words.
@@ -67,18 +67,20 @@ _CONTACT = re.compile(
 )
 _SENTENCE_END = tuple(".!?؟»\"”")
 _MAX_EMAIL_CHARS = 100
-_EMAIL_AT_END = re.compile(r"[^\s@]+@[^\s@]+\.[a-z]{2,}$", re.IGNORECASE)  # on one short token only
+_DOMAIN = re.compile(r"[^\s@]+\.[a-z]{2,}", re.IGNORECASE)
 _EMAIL_LINE = re.compile(r"^\s*[^\s@]+@[^\s@]+\.[a-z]{2,}\s*$", re.IGNORECASE)  # one address, linear to check
 _OPERATORS = re.compile(r"^[\d\s,،\-–—:()]*(?:(?:stc|mobily|zain|الاتصالات|موبايلي|زين)[\d\s,،\-–—:()]*)+$",
                         re.IGNORECASE)
 # A wire service's end marker (and the tags some sites print after it).
-_WIRE_END = re.compile(r"\s*/{2}\s*(?:انتهى|انتهي|يتبع)\s*/{2}.*$")
+_WIRE_END = re.compile(r"/{2}\s*(?:انتهى|انتهي|يتبع)\s*/{2}.*$")
 # "رابط الخبر بصحيفة الوئام: <the article's own headline>".
-_SELF_LINK = re.compile(r"\s*رابط\s+(?:الخبر|المقال|الموضوع)\s+(?:ب|في\s+|على\s+)?(?:صحيفة|موقع|جريدة)\s+[^:：]{1,30}[:：].*$")
+_SELF_LINK = re.compile(r"رابط\s+(?:الخبر|المقال|الموضوع)\s+(?:ب|في\s+|على\s+)?(?:صحيفة|موقع|جريدة)\s+[^:：]{1,30}[:：].*$")
+# (No pattern that may start anywhere opens with \s*: on a long run of spaces that is quadratic;
+# the paragraph is stripped after the cuts instead.)
 # A page's tag links after the text's last sentence ("… الجاري. سمات التأمينات اليمنيين"), and a
 # gallery's buttons when the gallery closes the page.
 _TAGS = re.compile(r"(?:(?<=[.!?؟»”\"])|^)\s*سمات(?:\s+\S+){1,12}\s*$")
-_GALLERY_END = re.compile(r"\s*\b(?:next\s+previous|previous\s+next)\b(?:\s+سمات(?:\s+\S+){1,12})?\s*$", re.IGNORECASE)
+_GALLERY_END = re.compile(r"\b(?:next\s+previous|previous\s+next)\b(?:\s+سمات(?:\s+\S+){1,12})?\s*$", re.IGNORECASE)
 _MORE = re.compile(r"^[.…\s]*(?:المزيد|للمزيد|[اإ]قر[أا]\s+المزيد)[.…\s]*$")
 _HAS_WORD = re.compile(r"\w")
 
@@ -145,6 +147,12 @@ def _contact_start(p: str) -> int | None:
         # The token glued before it ("@handle_name@mail.comللتواصل" cuts from "@handle"); from a
         # paragraph that is one long token only its last characters are looked at.
         words = before[-_MAX_EMAIL_CHARS:].split()
-        if words and _EMAIL_AT_END.search(words[-1]):
+        if words and _ends_with_email(words[-1]):
             return len(before) - len(words[-1])
     return None
+
+
+def _ends_with_email(token: str) -> bool:
+    """Whether ``token`` ends with an e-mail address ("…name@mail.com")."""
+    local, at, domain = token.rpartition("@")
+    return bool(at and local and not local.endswith("@") and _DOMAIN.fullmatch(domain))
