@@ -98,3 +98,24 @@ def test_a_page_of_junk_attributes_is_read_in_linear_time():
     start = time.perf_counter()
     assert named_feeds(page, "https://news.example/") == ["https://news.example/feed.xml"]
     assert time.perf_counter() - start < 10
+
+
+def test_unclosed_tags_and_runs_of_tag_starts_are_read_in_linear_time():
+    """A truncated or crafted listing: 20,000 opening tags that never close, or "<a <a <a …"
+    with no ">". Each tag is read in one pass; the patterns before retried from every opening
+    tag (these three pages took 32 s). A guard against backtracking, not a speed target."""
+    import time
+
+    from khabar.models import Source
+
+    good = "<url><loc>http://x.test/news/2026/a</loc><news:publication_date>2026-03-05T10:00:00Z</news:publication_date></url>"
+    sitemap = "<urlset>" + good + "<url>" * 20_000 + "<loc>http://x.test/cut"
+    index = "<sitemapindex><sitemap><loc>http://x.test/s1.xml</loc></sitemap>" + "<sitemap>" * 20_000
+    section = '<html><body><a class="x" href="/news/2026/b">b</a>' + "<a " * 30_000
+    start = time.perf_counter()
+    assert list(list_entries(Source(url="http://x.test/sitemap.xml", name="s", kind="sitemap"), sitemap,
+                             "http://x.test/sitemap.xml")) == ["http://x.test/news/2026/a"]
+    assert sitemap_children(index) == ["http://x.test/s1.xml"]
+    assert list(list_entries(Source(url="http://x.test/news/", name="p", kind="page"), section,
+                             "http://x.test/news/")) == ["http://x.test/news/2026/b"]
+    assert time.perf_counter() - start < 10

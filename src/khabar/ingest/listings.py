@@ -69,7 +69,7 @@ def list_entries(source: Source, body: str, base_url: str) -> dict[str, Listed]:
     else:  # a section page: same-site links that look like articles (a path with depth)
         host = urlsplit(base_url).netloc
         urls = []
-        for href in re.findall(r"""<a\s[^>]*href=["']([^"'#]+)["']""", body, re.I):
+        for href in _A_HREF.findall(body):
             u = urljoin(base_url, href)
             parts = urlsplit(u)
             if parts.netloc == host and parts.path.count("/") >= 2 and u != base_url:
@@ -87,14 +87,42 @@ def list_entries(source: Source, body: str, base_url: str) -> dict[str, Listed]:
 SITEMAP_CHILDREN = 3  # sitemaps of a sitemap index read each round: the most recently modified
 
 
+# Tags are read in one pass each: a pattern such as "<url>(.*?)</url>" retries from every opening
+# tag that is never closed, so a truncated or crafted sitemap of 100,000 characters took 9 s.
+# A tag's attributes stop at the next "<" as well as at ">", for the same reason.
+_A_HREF = re.compile(r"""<a\s[^<>]*?href=["']([^"'#<>]+)["']""", re.I)
+
+
+def _xml_blocks(body: str, tag: str) -> list[str]:
+    """The contents of each ``<tag …>…</tag>`` in ``body``, in order: every closing tag takes the
+    last opening tag before it (and after the previous closing tag); unclosed ones are dropped."""
+    opens = [(m.start(), m.end()) for m in re.finditer(rf"<{tag}\b[^<>]*>", body, re.I)]
+    blocks, i, floor = [], 0, 0
+    for close in re.finditer(rf"</{tag}\s*>", body, re.I):
+        last = None
+        while i < len(opens) and opens[i][1] <= close.start():
+            if opens[i][0] >= floor:
+                last = opens[i]
+            i += 1
+        if last is not None:
+            blocks.append(body[last[1]: close.start()])
+        floor = close.end()
+    return blocks
+
+
 def _xml_field(block: str, tag: str) -> str | None:
-    m = re.search(rf"<{tag}\b[^>]*>\s*(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?\s*</{tag}>", block, re.S | re.I)
-    return html_lib.unescape(m.group(1).strip()) if m else None
+    found = _xml_blocks(block, tag)
+    if not found:
+        return None
+    text = found[0].strip()
+    if text.startswith("<![CDATA[") and text.endswith("]]>"):
+        text = text[len("<![CDATA["): -len("]]>")]
+    return html_lib.unescape(text.strip())
 
 
 def _sitemap_urls(body: str) -> tuple[list[str], dict[str, datetime | None]]:
     """A sitemap's page URLs in order, and the publication time of those a news sitemap dates."""
-    blocks = re.findall(r"<url\b[^>]*>(.*?)</url>", body, re.S | re.I)
+    blocks = _xml_blocks(body, "url")
     if not blocks:  # a bare list of <loc>
         return [html_lib.unescape(u) for u in re.findall(r"<loc>\s*([^<\s]+)\s*</loc>", body)], {}
     urls, dates = [], {}
@@ -113,7 +141,7 @@ def sitemap_children(body: str) -> list[str]:
     if not re.search(r"<sitemapindex\b", body[:5_000], re.I):
         return []
     children = []
-    for n, block in enumerate(re.findall(r"<sitemap\b[^>]*>(.*?)</sitemap>", body, re.S | re.I)):
+    for n, block in enumerate(_xml_blocks(body, "sitemap")):
         loc = _xml_field(block, "loc")
         if loc:
             children.append((parse_time(_xml_field(block, "lastmod")) or datetime.min, -n, loc))
