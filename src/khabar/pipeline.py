@@ -382,7 +382,7 @@ def load_engine(store: Store, settings: Settings, use_dense: bool = True, build:
         blob = store.get_blob(LEXICAL_BLOB)
     version = blob[0]
     lexical = LexicalIndex.from_bytes(blob[1])
-    copies = CopyGroups.from_links(store.copy_links(), store.cross_copies())
+    copies = CopyGroups.from_store(store)
     story_of = dict(store.story_members())
     vectors, ann = None, None
     if use_dense:

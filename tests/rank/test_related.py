@@ -149,7 +149,7 @@ def test_copies_of_one_another_are_listed_once_unless_measuring_what_that_costs(
 
     build_indexes(demo_store, settings)
     ruled = load_engine(demo_store, settings, use_dense=False).ranker
-    free = Ranker(ruled.index, replace(settings.related, one_copy_per_list=False), ruled.copy_group, ruled.story_of)
+    free = Ranker(ruled.index, replace(settings.related, one_copy_per_list=False), ruled.copies, ruled.story_of)
     lists_with_copies = 0
     for row in demo_store.iter_index_rows():
         for ranker, rule in ((ruled, True), (free, False)):

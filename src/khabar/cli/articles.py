@@ -299,8 +299,9 @@ def search_cmd(
     with open_store() as store:
         # The copy groups of the last build, as the server uses them: a search never waits
         # for a rebuild; articles stored since are simply not grouped yet.
-        groups, meaning = CopyGroups.from_links(store.copy_links(), store.cross_copies()), None
-        if semantic:
+        if not semantic:
+            groups, meaning = CopyGroups.from_store(store), None
+        else:  # the engine holds the copies too: read once
             from ..pipeline import load_engine
 
             engine = load_engine(store, state.settings, build=False)

@@ -35,6 +35,12 @@ class CopyGroups:
         ``Store.cross_copies()`` rows: (article, other, score)."""
         return cls({a: c for a, c, _, _ in links}, pairs)
 
+    @classmethod
+    def from_store(cls, store) -> "CopyGroups":
+        """The copies a store holds: its copy links and its pairs across groups (every reader
+        needs both; one left out lets two copies of one text show as two)."""
+        return cls.from_links(store.copy_links(), store.cross_copies())
+
     def group_of(self, aid: int) -> int:
         return self.canonical.get(aid, aid)
 

@@ -100,7 +100,7 @@ def hold_to_list_rules(store: Store, run: dict[str, list[str]], k: int) -> dict[
     from deeper in the run. A document the store does not hold is a group of its own."""
     from ..dedupe.groups import CopyGroups
 
-    copies = CopyGroups.from_links(store.copy_links(), store.cross_copies())
+    copies = CopyGroups.from_store(store)
     ids: dict[str, int | None] = {}
 
     def article(url: str) -> int | None:
@@ -127,13 +127,15 @@ def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> d
 
     build_indexes(store, settings)
     qrels = load_qrels(qrels_path)
-    copies = None
     if kind == "dups":
         from ..dedupe.groups import CopyGroups
 
-        copies = CopyGroups.from_links(store.copy_links(), store.cross_copies())
+        linked = CopyGroups.from_store(store).same_text
     else:
-        group = dict(store.story_members())
+        story_of = dict(store.story_members())
+
+        def linked(a: int, b: int) -> bool:
+            return story_of.get(a) is not None and story_of.get(a) == story_of.get(b)
     ids: dict[str, int | None] = {}
     missing = 0
 
@@ -146,9 +148,7 @@ def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> d
         if ia is None or ib is None:
             missing += 1
             return False
-        if copies is not None:
-            return copies.same_text(ia, ib)
-        return group.get(ia) is not None and group.get(ia) == group.get(ib)
+        return linked(ia, ib)
 
     result = pair_metrics(qrels, same, kind)
     result["f1_interval"] = bootstrap_f1(result.pop("per_query"))

@@ -68,7 +68,6 @@ class Ranker:
         self.settings = settings
         self.row = index.row_of()
         self.copies = copies if isinstance(copies, CopyGroups) else CopyGroups(copies)
-        self.copy_group = self.copies.canonical
         self.story_of = story_of or {}
         self.vectors = vectors
         self.has_vec = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0

@@ -11,7 +11,6 @@ of the stems (title weight A, body D).
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Iterable, Iterator
 
@@ -20,7 +19,7 @@ from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .pg_schema import PG_MIGRATIONS
 from .rows import (ARTICLE_COLS, INDEX_ORDER, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters,
                    article_from_row, article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
-                   text_revision_suffix, top_stories_sql, top_story_dict, window_start, TEXT_REVISION)
+                   text_revision_suffix, text_values, top_stories_sql, top_story_dict, window_start, TEXT_REVISION)
 
 __all__ = ["PostgresStore"]
 
@@ -190,8 +189,7 @@ class PostgresStore(Store):
                 )
                 cur.executemany(
                     "UPDATE articles SET body = %s, subheadings = %s, content_hash = %s WHERE id = %s",
-                    [(json.dumps(art.body, ensure_ascii=False), json.dumps(art.subheadings, ensure_ascii=False),
-                      art.content_hash, art.id) for art, _ in items],
+                    [text_values(art) for art, _ in items],
                 )
                 cur.execute("DELETE FROM embeddings WHERE article_id = ANY(%s)", (list(stale_vectors),))
                 dropped = cur.rowcount

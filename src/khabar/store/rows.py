@@ -92,6 +92,12 @@ def article_values(art: Article, outlet_id: int) -> tuple:
     )
 
 
+def text_values(art: Article) -> tuple:
+    """An article's text as ``Store.update_texts`` rewrites it: (body, subheadings, content_hash, id)."""
+    return (json.dumps(art.body, ensure_ascii=False), json.dumps(art.subheadings, ensure_ascii=False),
+            art.content_hash, art.id)
+
+
 def analysis_values(article_id: int, ana: Analysis) -> tuple:
     """The analysis-table values (article_id, title, body, title_norm, body_norm): stems space-joined."""
     return (article_id, " ".join(ana.title_terms), " ".join(ana.body_terms), ana.title_norm, ana.body_norm)

@@ -7,7 +7,6 @@ quoted, so user input never reaches FTS syntax.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import uuid
@@ -18,7 +17,7 @@ from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .rows import (ARTICLE_COLS, INDEX_ORDER, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, SQLITE_INDEX_ORDER,
                    analysis_values, article_filters, article_from_row, article_values, chunks, index_row_from_row,
-                   source_from_row, source_update_values, story_dict, text_revision_suffix, top_stories_sql,
+                   source_from_row, source_update_values, story_dict, text_revision_suffix, text_values, top_stories_sql,
                    top_story_dict, undated_last, window_start, TEXT_REVISION)
 from .schema import MIGRATIONS
 from .writer import Writer
@@ -175,8 +174,7 @@ class SQLiteStore(Store):
                 conn.execute("UPDATE analysis SET title = ?, body = ?, title_norm = ?, body_norm = ? WHERE article_id = ?",
                              (*values[1:], art.id))
                 conn.execute("UPDATE articles SET body = ?, subheadings = ?, content_hash = ? WHERE id = ?",
-                             (json.dumps(art.body, ensure_ascii=False), json.dumps(art.subheadings, ensure_ascii=False),
-                              art.content_hash, art.id))
+                             text_values(art))
             dropped = conn.executemany("DELETE FROM embeddings WHERE article_id = ?", [(i,) for i in stale_vectors])
             _bump_text_revision(conn)
             return max(dropped.rowcount, 0)
