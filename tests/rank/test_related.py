@@ -201,3 +201,27 @@ def test_copies_across_groups_are_never_listed_together_nor_beside_their_origina
     ruled, copies = listed(CopyGroups(pairs=[(3, 2, 0.9), (4, 1, 1.0)]))
     assert copies == [4] and 4 not in ruled  # the query's copy across groups
     assert len({2, 3} & set(ruled)) == 1  # one of the pair
+
+
+def test_a_text_republished_by_many_outlets_does_not_crowd_the_list_out():
+    """The pool the list is drawn from is capped; counting every copy of one text in it left a
+    list of one text plus a few others when a wire story had more copies than the cap (on the
+    corpus: a relief-centre release in 11 outlets gave a list of six)."""
+    from khabar.dedupe.groups import CopyGroups
+    from khabar.store.base import IndexRow
+
+    story = ["لاجي", "جيبوت", "اغاث", "مركز", "اعاد", "يمن", "عالق", "طاير", "رحل", "برنامج"]
+
+    def row(i, title, body):
+        return IndexRow(i, f"https://x.example/{i}", f"o{i % 7}", None, str(i), title, body * 3, "", "")
+
+    rows = [row(0, story[:3], story)]
+    rows += [row(i, story[:3], story[:8] + ["سلال"]) for i in range(1, 61)]  # one release, 60 outlets
+    rows += [row(i, story[3:5], story[3:7] + [f"حدث{i}", f"مكان{i}"]) for i in range(61, 81)]  # related, distinct
+    rows += [row(i, [f"عنوان{i}"], [f"كلم{i}", f"نص{i}", "رياض"]) for i in range(81, 200)]  # unrelated
+    index = build_lexical_index(rows)
+    release = CopyGroups({i: 1 for i in range(1, 61)})
+    result = Ranker(index, RelatedSettings(), release).related(0, rows[0].title_terms, rows[0].body_terms, 10)
+    listed = [s.id for s in result.similar] + ([result.read_also.id] if result.read_also else [])
+    assert len(result.similar) == 10
+    assert len([i for i in listed if 1 <= i <= 60]) == 1 and len([i for i in listed if 61 <= i <= 80]) == 10

@@ -154,12 +154,20 @@ class Ranker:
             excluded = {self.group_of(c) for c in copies}
         copy_ids = set(copies)  # a copy across groups is excluded by itself, not by its group
         ranked: list[Scored] = []
+        seen_groups: set[int] = set()
         for j in order:
             other = int(idx.ids[cand[j]])
             if fused[j] < min_score:
                 break  # ordered: everything after is weaker still (loosely related at best)
             if other == aid or other in copy_ids or self.group_of(other) in excluded:
                 continue
+            if s.one_copy_per_list:
+                # A list shows one copy of a text, its best-scoring one: the others would only
+                # fill the capped pool below (a wire story republished by 11 outlets left a
+                # pool of 44 with six distinct texts, and a list of six).
+                if self.group_of(other) in seen_groups:
+                    continue
+                seen_groups.add(self.group_of(other))
             if ranked and fused[j] < s.min_share_of_best * ranked[0].score:
                 break  # the list has tailed off into barely related items
             ranked.append(Scored(other, float(fused[j])))
