@@ -1,4 +1,4 @@
-from khabar.models import Article, is_dateline
+from khabar.models import Article, is_dateline, without_byline
 
 
 def _art(body, subheadings=()):
@@ -25,3 +25,17 @@ def test_what_is_not_a_dateline():
               "أعلن الوزير 25 شوال 1436 هـ موعدا",  # a sentence that gives a date
               "وقع الحادث في 25 يوليو 2015 م"):
         assert not is_dateline(p), p
+
+
+def test_lead_skips_the_articles_own_byline_glued_to_its_text_by_a_colon():
+    text = "نظمت الجهات الحكومية اليوم احتفالات المعايدة لمنسوبيها."
+    for author in ("خالد السالم- صحيفة الأفق- حائل", "خالد السالم- صحيفة الأفق- حائل:"):  # cleaned, or stored before
+        art = Article(url="https://x.test/1", outlet="a", body=[f"خالد السالم- صحيفة الأفق- حائل: {text}"], author=author)
+        assert art.lead == text, author
+    # Someone else's name, no colon after the byline, or no byline: the paragraph is the lead.
+    assert without_byline(f"محمد العلي: {text}", "خالد السالم") == f"محمد العلي: {text}"
+    assert without_byline(f"الرياض تستضيف {text}", "الرياض") == f"الرياض تستضيف {text}"
+    assert without_byline(text, None) == text
+    # A byline standing alone is skipped like a dateline.
+    assert Article(url="https://x.test/2", outlet="a", body=["خالد السالم - الأفق - حائل:", text],
+                   author="خالد السالم - الأفق - حائل").lead == text

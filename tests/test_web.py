@@ -16,7 +16,9 @@ def client(tmp_path, demo_path):
     db = str(tmp_path / "web.db")
     evil = tmp_path / "evil.jsonl"
     evil.write_text(json.dumps({"url": "https://evil.test/1", "title": "<script>alert(1)</script> عنوان",
-                                "content": "نص <img src=x onerror=alert(2)> هنا.", "source": "evil"}, ensure_ascii=False))
+                                "author": "<b>ناصر</b> – الطائف:",
+                                "content": "<b>ناصر</b> – الطائف: نص <img src=x onerror=alert(2)> هنا.", "source": "evil"},
+                               ensure_ascii=False))
     from khabar.store import SQLiteStore
 
     s = SQLiteStore(db)
@@ -143,6 +145,9 @@ def test_pages_are_rtl_and_escape_html(client):
     page = client.get(f"/articles/{evil['id']}").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert "<img src=x" not in page
+    # The byline is shown escaped, once: not again at the head of the text.
+    assert '<span id="byline">&lt;b&gt;ناصر&lt;/b&gt; – الطائف</span>' in page
+    assert page.count("ناصر") == 1 and "<p>نص &lt;img" in page
     wire = client.get("/api/articles", params={"outlet": "wahanews"}).json()["articles"][0]
     page = client.get(f"/articles/{wire['id']}").text
     assert 'id="similar"' in page and "مقالات مشابهة" in page and 'id="also-reported"' in page

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from .text import analyze_normalized, normalize_arabic
 
-__all__ = ["Source", "Article", "Analysis", "RelatedItem", "analyze_article", "content_hash", "naive_utc"]
+__all__ = ["Source", "Article", "Analysis", "RelatedItem", "analyze_article", "content_hash", "naive_utc", "without_byline"]
 
 
 def naive_utc(t: datetime) -> datetime:
@@ -88,11 +88,12 @@ class Article:
         """The first paragraph that is not a subheading (what a card shows), past a dateline
         standing alone at the head of the text ("عين اليوم – متابعات", "الرياض - واس", a wire
         service's "<city> <hijri date> هـ الموافق <date> م واس": 2,227 corpus articles open
-        with one, 1,869 of عين اليوم's and 336 of واس's)."""
+        with one, 1,869 of عين اليوم's and 336 of واس's), and past the article's own byline
+        glued to it (``without_byline``)."""
         paragraphs = [p for p in self.body if p not in self.subheadings]
         for p in paragraphs:
-            if not is_dateline(p):
-                return p
+            if not is_dateline(p) and (text := without_byline(p, self.author)):
+                return text
         return paragraphs[0] if paragraphs else ""
 
 
@@ -106,6 +107,21 @@ _WORD = re.compile(r"[^\s\-–—:：]+")
 # A wire service's: "<city> <day> <hijri month> <year> هـ الموافق <day> <month> <year> م واس".
 _WIRE_DATELINE = re.compile(r"^[^\d.!?؟:]{2,30}?\s+\d{1,2}\s+\S+\s+\d{4}\s*(?:هـ|ه)?"
                             r"(?:\s+الموافق\s+\d{1,2}\s+\S+\s+\d{4}\s*م?)?\s*(?:[-–—]?\s*\(?واس\)?)?\s*$")
+
+
+def without_byline(paragraph: str, author: str | None) -> str:
+    """``paragraph`` without the article's byline glued to its head by a colon ("خالد - سبق -
+    حائل: نظمت …" → "نظمت …"); '' when it is nothing else. 1,333 of سبق's 1,395 texts open
+    that way, and a card or page that shows the byline as such need not show it twice. Only
+    the article's own byline followed by a colon counts: "الرياض تستضيف …" under the byline
+    "الرياض" is a sentence."""
+    name = (author or "").rstrip(" :：")
+    if not name or not paragraph.startswith(name):
+        return paragraph
+    rest = paragraph[len(name):].lstrip()
+    if not rest.startswith((":", "：")):
+        return paragraph
+    return rest[1:].strip()
 
 
 def is_dateline(paragraph: str) -> bool:

@@ -152,6 +152,24 @@ def test_exact_duplicates_are_counted_and_cleaner_runs(store, tmp_path):
     assert art.read_also[0].title == "عنوان آخر"
 
 
+def test_character_references_a_scraper_left_are_decoded_and_the_byline_is_metadata(store, tmp_path):
+    """Titles, bylines and text as a reader sees them: a page showed "&quot;" as typed, and
+    "quot" was a title stem matching such titles to one another."""
+    rec = _rec(1, title="افتتاح &quot;مهرجان الصيف&quot; &#8220;غدا&#8221;",
+               author="&nbsp;سالم الأحمد &ndash; الطائف:",
+               content="سالم الأحمد – الطائف: تنطلق غدا فعاليات المهرجان&nbsp;في الحديقة &quot;الكبرى&quot;.")
+    f = tmp_path / "e.json"
+    f.write_text(json.dumps([rec], ensure_ascii=False))
+    assert import_paths(store, [f]).new == 1
+    art = store.get_article(store.article_id(rec["url"]))
+    assert art.title == "افتتاح \"مهرجان الصيف\" “غدا”"
+    assert art.author == "سالم الأحمد – الطائف"
+    assert art.body == ["سالم الأحمد – الطائف: تنطلق غدا فعاليات المهرجان في الحديقة \"الكبرى\"."]
+    assert art.lead == "تنطلق غدا فعاليات المهرجان في الحديقة \"الكبرى\"."  # the byline is not repeated
+    row = next(store.iter_index_rows([art.id]))
+    assert not any("quot" in t or "nbsp" in t for t in row.title_terms + row.body_terms)
+
+
 def test_deleted_article_never_comes_back(store, tmp_path):
     f = tmp_path / "a.json"
     f.write_text(json.dumps([_rec(1), _rec(2)]))

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from khabar.ingest.clean import clean_page, split_paragraphs
+from khabar.ingest.clean import clean_byline, clean_page, clean_title, decode_entities, split_paragraphs
 
 
 def test_seed_page_matches_expected(shared):
@@ -142,3 +142,15 @@ def test_fuzz_any_page_splits_without_error_and_invents_nothing(lines):
     assert all(from_page(t) for t in page.similar)
     assert page.source is None or from_page(page.source)
     json.dumps(page.to_json(), ensure_ascii=False)
+
+
+def test_character_references_are_decoded_and_bylines_lose_their_labels():
+    assert decode_entities("قال &quot;نعم&quot;&nbsp;أمس &#8220;هنا&#8221; &amp; AT&T") == 'قال "نعم" أمس “هنا” & AT&T'
+    assert decode_entities("نص بلا مراجع") == "نص بلا مراجع"
+    assert clean_page("الخبر &quot;المهم&quot; وصل.\nالمصدر&#58; واس").to_json()["body"] == ['الخبر "المهم" وصل.']
+    assert clean_title("  افتتاح &#8220;المعرض&#8221;\n اليوم ") == "افتتاح “المعرض” اليوم"
+    assert clean_byline("&nbsp;سالم (جدة)") == "سالم (جدة)"
+    assert clean_byline("بواسطة : عمرو الصالح") == "عمرو الصالح"
+    assert clean_byline("الرياض - الأفق :") == "الرياض - الأفق"
+    assert clean_byline("سالم &ndash; جدة:") == "سالم – جدة"
+    assert clean_byline("  :  ") is None and clean_byline(None) is None

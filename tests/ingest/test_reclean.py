@@ -92,3 +92,22 @@ def test_reclean_brings_an_older_analysis_up_to_date(store):
     assert store.search(analyze("الدفاع"))[1] == 1
     assert store.get_article(aid).body == art.body and [i for i, _ in store.embeddings("m")] == [aid]
     assert reclean_articles(store).reanalyzed == 0
+
+
+def test_reclean_decodes_titles_bylines_and_text_stored_with_character_references(store):
+    """Before the importer decoded them, titles showed "&quot;" and "quot" was a stem."""
+    art = Article(url="https://x.test/e", outlet="a", title="افتتاح &quot;المعرض&quot;", author="&nbsp;سالم &ndash; جدة:",
+                  body=["سالم – جدة: افتتح المعرض&nbsp;اليوم &quot;رسميا&quot; في المدينة."],
+                  published=datetime(2026, 1, 1, 12))
+    store.add_articles([(art, analyze_article(art))])
+    aid = store.article_id(art.url)
+    store.put_embeddings("m", [(aid, np.ones(4, np.float32).tobytes())])
+    report = reclean_articles(store)
+    assert (report.changed, report.vectors_dropped) == (1, 1)  # the title is in the e5 passage
+    back = store.get_article(aid)
+    assert (back.title, back.author) == ('افتتاح "المعرض"', "سالم – جدة")
+    assert back.body == ['سالم – جدة: افتتح المعرض اليوم "رسميا" في المدينة.']
+    assert back.lead == 'افتتح المعرض اليوم "رسميا" في المدينة.'
+    row = next(store.iter_index_rows([aid]))
+    assert "quot" not in row.title_terms and store.search(analyze("quot"))[1] == 0
+    assert reclean_articles(store).changed == 0

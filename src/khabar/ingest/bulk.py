@@ -279,7 +279,7 @@ def record_to_article(record, options: ImportOptions) -> tuple[Article, Analysis
     if "paragraphs" in record:  # Khabar's own export: cleaned when first stored, so taken as it is
         article = _exported_article(record, options, url, outlet, title, author=author, published=published,
                                     extracted=extracted)
-    else:
+    else:  # a scraped record: its title and byline are cleaned with the text (``article_from_page``)
         article = article_from_page(clean_page(content), url, outlet, title, author=author, published=published,
                                     extracted=extracted)
     return article, analyze_article(article)

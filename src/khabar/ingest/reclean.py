@@ -8,9 +8,9 @@ the old forms for good: re-importing the same files adds nothing (import is idem
 stored articles instead. On the full corpus that gives exactly the bodies and analysis a fresh
 import gives (all 31,030 compared).
 
-The recipe: read the stored articles and their analysis in batches → cut chrome from each
-body → where the body or its analysis changed, new subheadings, content hash and analysis →
-store them, dropping the e5 vectors whose title + lead changed (``khabar embed`` redoes those)
+The recipe: read the stored articles and their analysis in batches → decode character
+references and cut chrome from each body, clean each title and byline → where any of them
+or its analysis changed, new subheadings, content hash and analysis → store them, dropping the e5 vectors whose title + lead changed (``khabar embed`` redoes those)
 → the caller rebuilds the indexes (the data version has changed).
 """
 
@@ -23,7 +23,7 @@ from ..models import analyze_article, content_hash
 from ..rank.dense import dense_text
 from ..store import Store
 from .chrome import strip_site_chrome
-from .clean import find_subheadings
+from .clean import clean_byline, clean_title, decode_entities, find_subheadings
 
 __all__ = ["RecleanReport", "reclean_articles"]
 
@@ -33,9 +33,15 @@ BATCH = 500
 @dataclass
 class RecleanReport:
     checked: int = 0
-    changed: int = 0  # articles whose text lost chrome
+    changed: int = 0  # articles whose text lost chrome or character references, or whose title or byline was cleaned
     reanalyzed: int = 0  # ... or whose text stands but is matched differently now
     vectors_dropped: int = 0  # e5 vectors dropped: their title + lead changed (khabar embed redoes them)
+
+
+def _decoded(paragraphs: list[str]) -> list[str]:
+    """Paragraphs with their character references decoded, whitespace folded as on import."""
+    out = [" ".join(decode_entities(p).split()) for p in paragraphs]
+    return [p for p in out if p] if out != paragraphs else paragraphs
 
 
 def reclean_articles(store: Store, progress: Callable[[int, int], None] | None = None) -> RecleanReport:
@@ -49,9 +55,13 @@ def reclean_articles(store: Store, progress: Callable[[int, int], None] | None =
         stored = {row.id: row for row in store.iter_index_rows(batch)}
         updates, stale = [], []
         for art in articles.values():
-            body = strip_site_chrome(art.body)
-            new = art if body == art.body else replace(art, body=body, subheadings=find_subheadings(body),
-                                                       content_hash=content_hash(body))
+            body = strip_site_chrome(_decoded(art.body))
+            title, author = clean_title(art.title), clean_byline(art.author)
+            new = art
+            if body != art.body:
+                new = replace(new, body=body, subheadings=find_subheadings(body), content_hash=content_hash(body))
+            if (title, author) != (art.title, art.author):
+                new = replace(new, title=title, author=author)
             analysis = analyze_article(new)
             row = stored.get(art.id)
             if new is art and row is not None and (row.title_norm, row.body_norm) == (analysis.title_norm,
@@ -62,7 +72,7 @@ def reclean_articles(store: Store, progress: Callable[[int, int], None] | None =
                 report.reanalyzed += 1
             else:
                 report.changed += 1
-                if dense_text(art.title, art.body) != dense_text(new.title, body):
+                if dense_text(art.title, art.body) != dense_text(new.title, new.body):
                     stale.append(art.id)
         if updates:
             report.vectors_dropped += store.update_texts(updates, stale)

@@ -72,7 +72,7 @@ class Store(ABC):
 
     @abstractmethod
     def update_texts(self, items: list[tuple[Article, Analysis]], stale_vectors: list[int]) -> int:
-        """Replace stored articles' texts (body, subheadings, content hash; by ``Article.id``) and
+        """Replace stored articles' texts (title, byline, body, subheadings, content hash; by ``Article.id``) and
         their analysis, in one transaction; drop the e5 vectors of ``stale_vectors`` (their
         title + lead changed) and say how many there were. ``data_version`` then changes, so
         the indexes are rebuilt."""

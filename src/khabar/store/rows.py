@@ -93,9 +93,10 @@ def article_values(art: Article, outlet_id: int) -> tuple:
 
 
 def text_values(art: Article) -> tuple:
-    """An article's text as ``Store.update_texts`` rewrites it: (body, subheadings, content_hash, id)."""
-    return (json.dumps(art.body, ensure_ascii=False), json.dumps(art.subheadings, ensure_ascii=False),
-            art.content_hash, art.id)
+    """An article's text as ``Store.update_texts`` rewrites it: (title, author, body, subheadings,
+    content_hash, id)."""
+    return (art.title, art.author, json.dumps(art.body, ensure_ascii=False),
+            json.dumps(art.subheadings, ensure_ascii=False), art.content_hash, art.id)
 
 
 def analysis_values(article_id: int, ana: Analysis) -> tuple:

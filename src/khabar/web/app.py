@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..ingest.clean import split_paragraphs
 from ..ingest.urls import article_id_for_url
+from ..models import without_byline
 from ..pipeline import load_engine
 from ..settings import Settings
 from ..store import open_store
@@ -80,6 +81,7 @@ TEMPLATES.env.filters["count"] = arabic_count
 TEMPLATES.env.filters["window"] = arabic_window
 TEMPLATES.env.filters["bare"] = search.bare_word
 TEMPLATES.env.filters["headline"] = views.headline
+TEMPLATES.env.filters["without_byline"] = without_byline
 TEMPLATES.env.filters["other_outlets"] = views.other_outlets
 # An outlet's crawl status as the pages say it (the API keeps the codes).
 CRAWL_STATUS = {"ok": "تعمل", "failing": "متعثرة", "no live source": "لا مصدر متابَع"}
