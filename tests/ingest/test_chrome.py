@@ -59,8 +59,10 @@ def test_a_contact_notice_over_several_paragraphs_and_the_email_line_before_it()
     assert strip_site_chrome(TEXT + split) == TEXT
     three = ["للتواصل أرسل sms إلى 88000 الاتصالات", ",630000 موبايلي, 730000 زين برقم", "188 وبعده الرسالة"]
     assert strip_site_chrome(TEXT + three) == TEXT
-    # An e-mail line with no notice after it is the writer's signature: it stays.
-    assert strip_site_chrome(TEXT + ["writer@example.com"]) == TEXT + ["writer@example.com"]
+    # An e-mail line with no notice after it is the writer's address: it goes too (it tied one
+    # writer's columns to one another in matching); inside the text it stays.
+    assert strip_site_chrome(TEXT + ["writer@example.com"]) == TEXT
+    assert strip_site_chrome([TEXT[0], "writer@example.com", TEXT[1]]) == [TEXT[0], "writer@example.com", TEXT[1]]
 
 
 def test_a_service_number_in_the_news_stays():
@@ -133,8 +135,46 @@ def test_corpus_chrome_is_gone_and_no_article_is_emptied(shared):
                         assert "// انتهى //" not in text
                         assert not ("للتواصل" in text and "88591 - Stc" in text)
                         assert "للتواصل مع الكاتب ارسل رسالة" not in text and "للتواصل أرسل sms" not in text
+                        assert not re.search(r"\d:\d\d ت م$", text)
+                        assert not re.search(r"@asharqalawsat\.com$|لمراسلة الكاتب: \S+@alriyadh\.net$", text)
                     seen += 1
     assert seen > 30000
+
+
+@pytest.mark.parametrize("closing", [
+    ["14:32 ت م"], ["9:05 ت م NNNN"],  # a wire service's time stamp
+    ["writer@example-paper.com"], ["writer.name@ example.com.sa"], ["@writer_1"],
+    ["لمراسلة الكاتب: writer@example.net"], ["تويتر: writer1"], ["تويتر:"], ["تويتر @writer"], ["t:@Writer_Press"],
+    ["إيميل: writer@example.com", "@writer"],  # a few address lines
+])
+def test_a_time_stamp_or_the_writers_address_lines_closing_the_text(closing):
+    assert strip_site_chrome(TEXT + closing) == TEXT
+
+
+@pytest.mark.parametrize("closing", [
+    "www.example-shop.com",  # a site the text is about
+    "للاستفسار: 920001234",  # a service's number
+    "تويتر: سنعود",  # a sentence
+    "وقال عبر تويتر: writer1",
+    "14:32",
+])
+def test_closing_lines_that_are_information_stay(closing):
+    assert strip_site_chrome(TEXT + [closing]) == TEXT + [closing]
+    # ... and an address inside the text is not a closing line.
+    assert strip_site_chrome([TEXT[0], "writer@example.com", TEXT[1]]) == [TEXT[0], "writer@example.com", TEXT[1]]
+
+
+def test_a_syndication_credit_closing_the_text_is_its_source():
+    for credit, source in [("* خدمة «نيويورك تايمز»", "خدمة «نيويورك تايمز»"),
+                           ("* بالاتفاق مع «بلومبيرغ»", "بالاتفاق مع «بلومبيرغ»"),
+                           ("ـ خاص بـ«الأفق»", "خاص بـ«الأفق»"), ("* خدمة: {واشنطن بوست}", "خدمة: {واشنطن بوست}")]:
+        page = clean_page("\n".join(TEXT + [credit]))
+        assert (page.body, page.source) == (TEXT, source), credit
+    said = TEXT + ["وقال إن الخدمة «ممتازة»."]
+    assert (clean_page("\n".join(said)).body, clean_page("\n".join(said)).source) == (said, None)
+    # A source line wins; the credit then stays where it is.
+    page = clean_page("\n".join(TEXT + ["* خدمة «نيويورك تايمز»", "المصدر: واس"]))
+    assert (page.body, page.source) == (TEXT + ["* خدمة «نيويورك تايمز»"], "واس")
 
 
 def test_tag_links_after_the_last_sentence():

@@ -97,7 +97,7 @@ def test_reclean_brings_an_older_analysis_up_to_date(store):
 def test_reclean_decodes_titles_bylines_and_text_stored_with_character_references(store):
     """Before the importer decoded them, titles showed "&quot;" and "quot" was a stem."""
     art = Article(url="https://x.test/e", outlet="a", title="افتتاح &quot;المعرض&quot;", author="&nbsp;سالم &ndash; جدة:",
-                  body=["سالم – جدة: افتتح المعرض&nbsp;اليوم &quot;رسميا&quot; في المدينة."],
+                  body=["سالم – جدة: افتتح المعرض&nbsp;اليوم &quot;رسميا&quot; في المدينة.", "* خدمة «الأفق»"],
                   published=datetime(2026, 1, 1, 12))
     store.add_articles([(art, analyze_article(art))])
     aid = store.article_id(art.url)
@@ -107,6 +107,7 @@ def test_reclean_decodes_titles_bylines_and_text_stored_with_character_reference
     back = store.get_article(aid)
     assert (back.title, back.author) == ('افتتاح "المعرض"', "سالم – جدة")
     assert back.body == ['سالم – جدة: افتتح المعرض اليوم "رسميا" في المدينة.']
+    assert back.source_attribution == "خدمة «الأفق»"  # the closing credit is the source
     assert back.lead == 'افتتح المعرض اليوم "رسميا" في المدينة.'
     row = next(store.iter_index_rows([aid]))
     assert "quot" not in row.title_terms and store.search(analyze("quot"))[1] == 0

@@ -16,7 +16,10 @@ corpus that is common enough to matter:
   articles of عين اليوم);
 - a link line repeating the article's own headline ("رابط الخبر بصحيفة الوئام: …", every
   one of الوئام's 2,090 articles);
-- a teaser's "...المزيد" (115) and separator lines with no word at all ("* *").
+- a teaser's "...المزيد" (115) and separator lines with no word at all ("* *");
+- a wire service's time stamp closing the text ("14:32 ت م", 367 of واس's articles);
+- a columnist's address lines closing the text: an e-mail, a handle, "لمراسلة الكاتب: …",
+  "تويتر: @…" (about 150 columns).
 
 Why it matters beyond looks: these words are the same in hundreds of one outlet's
 articles, so they tie unrelated articles together (an okaz column's nearest articles
@@ -82,6 +85,20 @@ _SELF_LINK = re.compile(r"رابط\s+(?:الخبر|المقال|الموضوع)\
 _TAGS = re.compile(r"(?:(?<=[.!?؟»”\"])|^)\s*سمات(?:\s+\S+){1,12}\s*$")
 _GALLERY_END = re.compile(r"\b(?:next\s+previous|previous\s+next)\b(?:\s+سمات(?:\s+\S+){1,12})?\s*$", re.IGNORECASE)
 _MORE = re.compile(r"^[.…\s]*(?:المزيد|للمزيد|[اإ]قر[أا]\s+المزيد)[.…\s]*$")
+# Closing lines, each a paragraph of its own, at most ``_MAX_CLOSING_CHARS`` long: a wire time
+# stamp ("14:32 ت م", Mecca time), and a writer's address: an e-mail or a handle alone, or after a
+# label that says it is one ("لمراسلة الكاتب:", "تويتر:", "إيميل:"; the value may be lost). A
+# service's number ("للاستفسار: 920…") or a web site closing a text is information: it stays.
+_MAX_CLOSING_CHARS = 80
+_CLOSING_LINES = 3
+_WIRE_TIME = re.compile(r"^\d{1,2}:\d{2}\s*ت\s*م(?:\s+[A-Z0-9]{1,8})?$")
+_HANDLE = r"[A-Za-z0-9_]{2,30}"  # a Latin name: an Arabic word after "تويتر:" is a sentence
+_ADDRESS = rf"(?:[A-Za-z0-9._%+\-]+@\s?[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{{2,}}|@{_HANDLE})"
+_ADDRESS_LINE = re.compile(
+    rf"^(?:(?:لمراسلة\s+الكاتب(?:ة)?|تويتر|تويتير|twitter|t|[إا]يميل|البريد\s+الإلكتروني|e-?mail)\s*[:：]\s*"
+    rf"(?:{_ADDRESS}|{_HANDLE})?|(?:تويتر|twitter)\s+@{_HANDLE}|{_ADDRESS})[.\s]*$",
+    re.IGNORECASE,
+)
 _HAS_WORD = re.compile(r"\w")
 
 
@@ -107,8 +124,19 @@ def strip_site_chrome(paragraphs: list[str]) -> list[str]:
         if not p or _NETWORKS_LINE.match(p) or _MORE.match(p) or _OPERATORS.match(p) or not _HAS_WORD.search(p):
             continue
         out.append(p)
-    out = _cut_contact_notice(out)
+    out = _cut_closing_lines(_cut_contact_notice(out))
     return out or [p for p in paragraphs if p.strip()]
+
+
+def _cut_closing_lines(paragraphs: list[str]) -> list[str]:
+    """The text without a time stamp or the writer's address lines closing it."""
+    end = len(paragraphs)
+    while end and len(paragraphs) - end < _CLOSING_LINES:
+        p = paragraphs[end - 1]
+        if len(p) > _MAX_CLOSING_CHARS or not (_WIRE_TIME.match(p) or _ADDRESS_LINE.match(p)):
+            break
+        end -= 1
+    return paragraphs[:end]
 
 
 def _strip_gallery(p: str) -> str:

@@ -9,7 +9,8 @@ stored articles instead. On the full corpus that gives exactly the bodies and an
 import gives (all 31,030 compared).
 
 The recipe: read the stored articles and their analysis in batches → decode character
-references and cut chrome from each body, clean each title and byline → where any of them
+references and cut chrome from each body, a closing credit becoming its source, clean each
+title and byline → where any of them
 or its analysis changed, new subheadings, content hash and analysis → store them, dropping the e5 vectors whose title + lead changed (``khabar embed`` redoes those)
 → the caller rebuilds the indexes (the data version has changed).
 """
@@ -23,7 +24,7 @@ from ..models import analyze_article, content_hash
 from ..rank.dense import dense_text
 from ..store import Store
 from .chrome import strip_site_chrome
-from .clean import clean_byline, clean_title, decode_entities, find_subheadings
+from .clean import clean_byline, clean_title, decode_entities, find_subheadings, split_credit
 
 __all__ = ["RecleanReport", "reclean_articles"]
 
@@ -55,13 +56,15 @@ def reclean_articles(store: Store, progress: Callable[[int, int], None] | None =
         stored = {row.id: row for row in store.iter_index_rows(batch)}
         updates, stale = [], []
         for art in articles.values():
-            body = strip_site_chrome(_decoded(art.body))
+            body, source = strip_site_chrome(_decoded(art.body)), art.source_attribution
+            if source is None:
+                body, source = split_credit(body)
             title, author = clean_title(art.title), clean_byline(art.author)
             new = art
             if body != art.body:
                 new = replace(new, body=body, subheadings=find_subheadings(body), content_hash=content_hash(body))
-            if (title, author) != (art.title, art.author):
-                new = replace(new, title=title, author=author)
+            if (title, author, source) != (art.title, art.author, art.source_attribution):
+                new = replace(new, title=title, author=author, source_attribution=source)
             analysis = analyze_article(new)
             row = stored.get(art.id)
             if new is art and row is not None and (row.title_norm, row.body_norm) == (analysis.title_norm,

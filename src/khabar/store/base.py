@@ -72,10 +72,10 @@ class Store(ABC):
 
     @abstractmethod
     def update_texts(self, items: list[tuple[Article, Analysis]], stale_vectors: list[int]) -> int:
-        """Replace stored articles' texts (title, byline, body, subheadings, content hash; by ``Article.id``) and
-        their analysis, in one transaction; drop the e5 vectors of ``stale_vectors`` (their
-        title + lead changed) and say how many there were. ``data_version`` then changes, so
-        the indexes are rebuilt."""
+        """Replace stored articles' texts (title, byline, source, body, subheadings, content
+        hash; by ``Article.id``) and their analysis, in one transaction; drop the e5 vectors of
+        ``stale_vectors`` (their title + lead changed) and say how many there were.
+        ``data_version`` then changes, so the indexes are rebuilt."""
 
     @abstractmethod
     def set_outlet_names(self, names: dict[str, str]) -> None:

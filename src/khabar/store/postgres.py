@@ -188,8 +188,8 @@ class PostgresStore(Store):
                     [(*analysis_values(art.id, ana)[1:], art.id) for art, ana in items],
                 )
                 cur.executemany(
-                    "UPDATE articles SET title = %s, author = %s, body = %s, subheadings = %s, content_hash = %s "
-                    "WHERE id = %s",
+                    "UPDATE articles SET title = %s, author = %s, source_attribution = %s, body = %s, "
+                    "subheadings = %s, content_hash = %s WHERE id = %s",
                     [text_values(art) for art, _ in items],
                 )
                 cur.execute("DELETE FROM embeddings WHERE article_id = ANY(%s)", (list(stale_vectors),))

@@ -93,9 +93,9 @@ def article_values(art: Article, outlet_id: int) -> tuple:
 
 
 def text_values(art: Article) -> tuple:
-    """An article's text as ``Store.update_texts`` rewrites it: (title, author, body, subheadings,
-    content_hash, id)."""
-    return (art.title, art.author, json.dumps(art.body, ensure_ascii=False),
+    """An article's text as ``Store.update_texts`` rewrites it: (title, author, source_attribution,
+    body, subheadings, content_hash, id)."""
+    return (art.title, art.author, art.source_attribution, json.dumps(art.body, ensure_ascii=False),
             json.dumps(art.subheadings, ensure_ascii=False), art.content_hash, art.id)
 
 

@@ -173,8 +173,8 @@ class SQLiteStore(Store):
                 conn.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", values[:3])
                 conn.execute("UPDATE analysis SET title = ?, body = ?, title_norm = ?, body_norm = ? WHERE article_id = ?",
                              (*values[1:], art.id))
-                conn.execute("UPDATE articles SET title = ?, author = ?, body = ?, subheadings = ?, content_hash = ? "
-                             "WHERE id = ?",
+                conn.execute("UPDATE articles SET title = ?, author = ?, source_attribution = ?, body = ?, "
+                             "subheadings = ?, content_hash = ? WHERE id = ?",
                              text_values(art))
             dropped = conn.executemany("DELETE FROM embeddings WHERE article_id = ?", [(i,) for i in stale_vectors])
             _bump_text_revision(conn)
