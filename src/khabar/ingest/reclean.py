@@ -9,10 +9,10 @@ stored articles instead. On the full corpus that gives exactly the bodies and an
 import gives (all 31,030 compared).
 
 The recipe: read the stored articles and their analysis in batches → decode character
-references and cut chrome from each body, a closing credit becoming its source, clean each
-title and byline → where any of them
-or its analysis changed, new subheadings, content hash and analysis → store them, dropping the e5 vectors whose title + lead changed (``khabar embed`` redoes those)
-→ the caller rebuilds the indexes (the data version has changed).
+references and cut chrome from each body (a closing credit becomes the source), clean each
+title and byline → where any of them or the analysis changed, new subheadings, content hash
+and analysis → store them, dropping the e5 vectors whose title + lead changed (``khabar
+embed`` redoes those) → the caller rebuilds the indexes (the data version has changed).
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ BATCH = 500
 @dataclass
 class RecleanReport:
     checked: int = 0
-    changed: int = 0  # articles whose text lost chrome or character references, or whose title or byline was cleaned
+    # articles whose text lost chrome, a credit or character references, or whose title or byline was cleaned
+    changed: int = 0
     reanalyzed: int = 0  # ... or whose text stands but is matched differently now
     vectors_dropped: int = 0  # e5 vectors dropped: their title + lead changed (khabar embed redoes them)
 
