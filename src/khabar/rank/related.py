@@ -159,15 +159,16 @@ class Ranker:
             other = int(idx.ids[cand[j]])
             if fused[j] < min_score:
                 break  # ordered: everything after is weaker still (loosely related at best)
-            if other == aid or other in copy_ids or self.group_of(other) in excluded:
+            group = self.group_of(other)
+            if other == aid or other in copy_ids or group in excluded:
                 continue
             if s.one_copy_per_list:
                 # A list shows one copy of a text, its best-scoring one: the others would only
                 # fill the capped pool below (a wire story republished by 11 outlets left a
                 # pool of 44 with six distinct texts, and a list of six).
-                if self.group_of(other) in seen_groups:
+                if group in seen_groups:
                     continue
-                seen_groups.add(self.group_of(other))
+                seen_groups.add(group)
             if ranked and fused[j] < s.min_share_of_best * ranked[0].score:
                 break  # the list has tailed off into barely related items
             ranked.append(Scored(other, float(fused[j])))
