@@ -203,6 +203,12 @@ def test_outlets_health_and_search_filters(client):
     # A title word inside punctuation is marked whole, punctuation and all ("«الواحة" and "الصحة:").
     assert "<mark>«الواحة</mark>" in client.get("/search", params={"q": "الواحة غيانا"}).text
     assert "<mark>الصحة:</mark>" in client.get("/search", params={"q": "الصحة"}).text
+    # Under each headline, the words around its first match, the match marked (escaped as all text).
+    found = client.get("/api/search", params={"q": "السيول"}).json()["results"]
+    assert all(r["snippet"] and r["matched"] for r in found)
+    assert re.search(r'<p class="snippet">[^<]*<mark>[^<]+</mark>', client.get("/search", params={"q": "السيول"}).text)
+    evil = client.get("/search", params={"q": "onerror", "outlet": "evil"}).text
+    assert '<p class="snippet">' in evil and "<img" not in evil and "&lt;img" in evil
     assert client.get("/api/search", params={"q": "السيول", "limit": 1, "offset": 1}).json()["offset"] == 1
     newest = client.get("/api/search", params={"q": "السيول", "sort": "newest"}).json()
     times = [x["time"] for x in newest["results"]]

@@ -130,3 +130,25 @@ def test_copies_across_groups_are_one_result_and_one_line(store):
     cards = fold_copies([store.get_article(i) for i in reversed(ids)], paired)
     assert [c["url"] for c in cards] == [arts[2].url, arts[0].url]
     assert [c["url"] for c in cards[0]["also_reported_by"]] == [arts[1].url]
+
+
+def test_a_result_shows_the_words_around_its_first_match():
+    from khabar.text.surface import query_words
+    from khabar.web.search import SNIPPET_WORDS, matched_words, text_snippet
+
+    filler = "افتتح المحافظ اليوم مشروعا جديدا للطرق في المنطقة الشرقية بحضور عدد من المسؤولين"  # 14 words
+    deep = Article(url="https://x.test/1", outlet="a", title="مشاريع الطرق",
+                   body=[f"{filler}.", f"{filler} {filler} وتضررت الطرق من سيول الأسبوع الماضي في الأحياء {filler} {filler}."],
+                   author="سالم الأحمد - الأفق")
+    terms = analyze("سيول")
+    snippet = text_snippet(deep, terms, query_words("سيول", terms))
+    assert snippet.startswith("… ") and snippet.endswith(" …") and "سيول الأسبوع" in snippet
+    assert len(snippet.split()) == SNIPPET_WORDS + 2  # the words and the two cuts
+    assert snippet.split().index("سيول") == 1 + 8  # a few words of context before it
+    # No match in the text (the headline matched): the start of the lead; a byline that matches is shown.
+    assert text_snippet(deep, analyze("مشاريع")) == " ".join(f"{filler}.".split())
+    bylined = Article(url="https://x.test/2", outlet="a", title="الطرق", author="سالم الأحمد - الأفق",
+                      body=[f"سالم الأحمد - الأفق: {filler}."])
+    assert text_snippet(bylined, analyze("سالم الأحمد")).startswith("سالم الأحمد - الأفق:")
+    # A stopword that stems like a query word is not a match: the index does not hold it.
+    assert matched_words("وصل آل سعيد إلى الرياض", analyze("آل سعيد")) == ["آل", "سعيد"]

@@ -15,11 +15,11 @@ from datetime import datetime
 
 from ..rank.semantic import MeaningRanker, fuse_rankings
 from ..store.base import SearchHit
-from ..text import analyze, normalize_arabic, stem_token, tokenize
+from ..text import analyze, analyze_normalized, normalize_arabic, tokenize
 from ..text.surface import query_words, surface_forms, surface_share
 from .views import article_card, copy_ref
 
-__all__ = ["SearchRequest", "search_page", "query_terms", "rank_by_surface", "matched_words", "bare_word"]
+__all__ = ["SearchRequest", "search_page", "query_terms", "rank_by_surface", "matched_words", "bare_word", "text_snippet"]
 
 
 MEANING_CANDIDATES = 1000  # word matches (any of the words, best BM25 first) that meaning re-orders
@@ -93,7 +93,8 @@ def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | 
     for h in page_hits:
         card = article_card(arts[h.id])
         card["score"] = round(h.score, 4)
-        card["matched"] = matched_words(arts[h.id].title + " " + arts[h.id].lead, stems, typed)
+        card["snippet"] = text_snippet(arts[h.id], stems, typed)
+        card["matched"] = matched_words(arts[h.id].title + " " + card["snippet"], stems, typed)
         card["also_reported_by"] = [copy_ref(arts[c]) for c in others[h.id] if c in arts]
         results.append(card)
     has_more = len(shown) > want or (not semantic and len(hits) == fetch and fetch < total)
@@ -154,10 +155,39 @@ def matched_words(text: str, terms: list[str], typed: list[set[str]] | None = No
     for word in text.split():
         norm = normalize_arabic(word)
         for t in tokenize(norm):  # letters and digits only: «كورونا» is كورونا
-            stem = stem_token(t)
-            if stem in wanted:
+            # As the index has it: a stopword is no match ("إلى" stems like "آل" but is not indexed).
+            stem = next(iter(analyze_normalized(t)), "")
+            if stem and stem in wanted:
                 found.append((bare_word(word), stem, any(w & surface_forms(t) for w in typed)))
                 break
     typed_stems = {stem for _, stem, as_typed in found if as_typed}
     out = [word for word, stem, as_typed in found if as_typed or stem not in typed_stems]
     return list(dict.fromkeys(out))
+
+
+SNIPPET_WORDS = 32  # about two lines of a result
+SNIPPET_BEFORE = 8  # words kept before the first match
+SNIPPET_PARAGRAPHS = 40  # paragraphs looked through for a match (a long text's tail is not read)
+
+
+def text_snippet(article, terms: list[str], typed: list[set[str]] | None = None) -> str:
+    """What a result shows under its headline: the words around the first place the text holds
+    the query (from its lead on; "…" where cut), else the start of its lead. A result matched
+    deep in the text is otherwise a headline that does not say why it is there."""
+    body = [p for p in article.body if p not in article.subheadings]
+    lead = article.lead
+    # From the lead's paragraph on, whole (a byline glued to it is where a reporter's name matches).
+    start = next((i for i, p in enumerate(body) if p.endswith(lead)), 0) if lead else 0
+    for p in body[start:start + SNIPPET_PARAGRAPHS]:
+        words = p.split()
+        found = set(matched_words(p, terms, typed))
+        first = next((i for i, w in enumerate(words) if bare_word(w) in found), None)
+        if first is not None:
+            begin = max(0, min(first - SNIPPET_BEFORE, len(words) - SNIPPET_WORDS))
+            return _cut(words, begin)
+    return _cut(lead.split(), 0)
+
+
+def _cut(words: list[str], begin: int) -> str:
+    end = begin + SNIPPET_WORDS
+    return ("… " if begin > 0 else "") + " ".join(words[begin:end]) + (" …" if end < len(words) else "")
