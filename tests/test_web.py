@@ -148,6 +148,8 @@ def test_pages_are_rtl_and_escape_html(client):
     # The byline is shown escaped, once: not again at the head of the text.
     assert '<span id="byline">&lt;b&gt;ناصر&lt;/b&gt; – الطائف</span>' in page
     assert page.count("ناصر") == 1 and "<p>نص &lt;img" in page
+    # Alone in its story: no story line linking back to the article itself.
+    assert 'id="story"' not in page
     wire = client.get("/api/articles", params={"outlet": "wahanews"}).json()["articles"][0]
     page = client.get(f"/articles/{wire['id']}").text
     assert 'id="similar"' in page and "مقالات مشابهة" in page and 'id="also-reported"' in page
