@@ -140,6 +140,9 @@ class Analysis:
     body_norm: str
     title_terms: list[str]
     body_terms: list[str]
+    # The byline's stems: searchable ("articles by X"), never matched against other articles
+    # (a reporter's name says nothing about what a text is about).
+    author_terms: list[str] = field(default_factory=list)
 
 
 def content_hash(body: list[str]) -> str:
@@ -157,4 +160,5 @@ def analyze_article(article: Article) -> Analysis:
         body_norm=body_norm,
         title_terms=analyze_normalized(title_norm),
         body_terms=analyze_normalized(body_norm),
+        author_terms=analyze_normalized(normalize_arabic(article.author or "")),
     )

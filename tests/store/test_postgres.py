@@ -127,3 +127,22 @@ def _schema(conninfo: str) -> str:
     from psycopg.conninfo import conninfo_to_dict
 
     return conninfo_to_dict(conninfo)["options"].split("search_path=")[1]
+
+
+def test_a_database_from_before_bylines_were_searchable_is_migrated_then_recleaned(pg_dsn):
+    import psycopg
+
+    from khabar.store.pg_schema import PG_MIGRATIONS
+
+    from .test_store import _bylines_searchable_after_reclean, _stored_before_bylines_were_searchable
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE khabar_migrations (version INTEGER NOT NULL)")
+        for number, sql in enumerate(PG_MIGRATIONS[:6], start=1):
+            conn.execute(sql)
+            conn.execute("INSERT INTO khabar_migrations(version) VALUES (%s)", (number,))
+        _stored_before_bylines_were_searchable(conn.execute)
+        conn.execute("SELECT setval(pg_get_serial_sequence('articles', 'id'), 1)")
+    store = _pg(pg_dsn)
+    _bylines_searchable_after_reclean(store)
+    store.close()

@@ -237,3 +237,60 @@ def test_cross_copies_are_replaced_added_and_go_with_a_deleted_article(store):
     assert sorted(store.cross_copies()) == sorted([(ids[2], ids[0], 0.95), (ids[3], ids[2], 0.85)])
     assert store.delete_article(arts[0].url)
     assert store.cross_copies() == [(ids[3], ids[2], 0.85)]
+
+
+def test_a_byline_is_searchable_but_never_matched_between_articles(store):
+    from khabar.text import analyze
+
+    a = Article(url="https://x.test/b1", outlet="a", title="افتتاح معرض الكتاب", author="لندن: سالم الأحمد",
+                body=["افتتح المعرض أبوابه أمس للزوار."], published=datetime(2026, 1, 1, 12))
+    store.add_articles([(a, analyze_article(a))])
+    hits, total = store.search(analyze("سالم الأحمد"))
+    assert total == 1
+    row = next(store.iter_index_rows([hits[0].id]))
+    assert row.author_terms == analyze("لندن: سالم الأحمد") and row.author == "لندن: سالم الأحمد"
+    assert not set(row.author_terms) & set(row.title_terms + row.body_terms)  # related lists never see it
+    assert store.delete_article(a.url) and store.search(analyze("سالم"))[1] == 0
+
+
+def _stored_before_bylines_were_searchable(execute):
+    """One article as schema version 6 stored it: analysis and search index without a byline."""
+    from khabar.text import analyze_normalized, normalize_arabic
+
+    title, text = "افتتاح معرض الكتاب", "افتتح المعرض أبوابه أمس للزوار."
+    execute("INSERT INTO outlets(id, key, name) VALUES (1, 'a', 'a')")
+    execute("INSERT INTO articles(id, url, outlet_id, title, body, author, content_hash, time)"
+            f" VALUES (1, 'https://x.test/o', 1, '{title}', '[\"{text}\"]', 'سالم الأحمد', 'h', '2026-01-01T12:00:00')")
+    stems = " ".join(analyze_normalized(normalize_arabic(title))), " ".join(analyze_normalized(normalize_arabic(text)))
+    execute(f"INSERT INTO analysis(article_id, title, body, title_norm, body_norm) VALUES (1, '{stems[0]}', '{stems[1]}',"
+            f" '{normalize_arabic(title)}', '{normalize_arabic(text)}')")
+    return stems
+
+
+def _bylines_searchable_after_reclean(store):
+    from khabar.ingest.reclean import reclean_articles
+    from khabar.text import analyze
+
+    assert store.search(analyze("معرض"))[1] == 1  # what was searchable still is
+    assert store.search(analyze("سالم الأحمد"))[1] == 0  # no byline stems yet
+    assert reclean_articles(store).reanalyzed == 1
+    assert store.search(analyze("سالم الأحمد"))[1] == 1
+    assert reclean_articles(store).reanalyzed == 0
+    assert store.delete_article("https://x.test/o") and store.search(analyze("معرض"))[1] == 0
+
+
+def test_a_database_from_before_bylines_were_searchable_is_migrated_then_recleaned(tmp_path):
+    import sqlite3
+
+    from khabar.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        for sql in MIGRATIONS[:6]:
+            conn.executescript(sql)
+        conn.execute("PRAGMA user_version = 6")
+        stems = _stored_before_bylines_were_searchable(conn.execute)
+        conn.execute("INSERT INTO fts(rowid, title, body) VALUES (1, ?, ?)", stems)
+    store = SQLiteStore(path)
+    _bylines_searchable_after_reclean(store)
+    store.close()

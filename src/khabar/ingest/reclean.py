@@ -36,7 +36,7 @@ class RecleanReport:
     checked: int = 0
     # articles whose text lost chrome, a credit or character references, or whose title or byline was cleaned
     changed: int = 0
-    reanalyzed: int = 0  # ... or whose text stands but is matched differently now
+    reanalyzed: int = 0  # ... or whose text stands but is matched (or its byline searched) differently now
     vectors_dropped: int = 0  # e5 vectors dropped: their title + lead changed (khabar embed redoes them)
 
 
@@ -68,8 +68,8 @@ def reclean_articles(store: Store, progress: Callable[[int, int], None] | None =
                 new = replace(new, title=title, author=author, source_attribution=source)
             analysis = analyze_article(new)
             row = stored.get(art.id)
-            if new is art and row is not None and (row.title_norm, row.body_norm) == (analysis.title_norm,
-                                                                                       analysis.body_norm):
+            if new is art and row is not None and (row.title_norm, row.body_norm, row.author_terms) == (
+                    analysis.title_norm, analysis.body_norm, analysis.author_terms):
                 continue
             updates.append((new, analysis))
             if new is art:

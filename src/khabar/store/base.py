@@ -46,6 +46,8 @@ class IndexRow:
     title_norm: str
     body_norm: str
     title: str = ""
+    author_terms: list[str] = field(default_factory=list)  # search only: never matched between articles
+    author: str | None = None  # the byline as shown
 
 
 @dataclass(slots=True)

@@ -127,4 +127,15 @@ PG_MIGRATIONS: list[str] = [
     );
     CREATE INDEX cross_copies_other ON cross_copies(other_id);
     """,
+    # 7: bylines searchable: their stems in the analysis row, weighted B in the tsvector. Rows
+    # stored before have none until ``khabar reclean`` (which analyzes them anew).
+    """
+    ALTER TABLE analysis ADD COLUMN author TEXT NOT NULL DEFAULT '';
+    ALTER TABLE analysis DROP COLUMN tsv;
+    ALTER TABLE analysis ADD COLUMN tsv TSVECTOR GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', author), 'B')
+        || setweight(to_tsvector('simple', body), 'D')
+    ) STORED;
+    CREATE INDEX analysis_tsv ON analysis USING GIN (tsv);
+    """,
 ]

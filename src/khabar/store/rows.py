@@ -26,13 +26,14 @@ SOURCE_COLS = (
 )
 # What the index builders read of an article; index_row_from_row decodes it.
 INDEX_ROW_SELECT = (
-    "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm, a.title"
+    "SELECT a.id, a.url, o.key, a.time, a.content_hash, n.title, n.body, n.title_norm, n.body_norm, a.title, n.author,"
+    " a.author"
     " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
 )
 # The same rows without their texts and stems (empty strings): what a round of arrivals needs
 # of every other article, at a twentieth of the read.
 INDEX_ROW_HEAD_SELECT = (
-    "SELECT a.id, a.url, o.key, a.time, a.content_hash, '', '', '', '', a.title"
+    "SELECT a.id, a.url, o.key, a.time, a.content_hash, '', '', '', '', a.title, '', a.author"
     " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
 )
 # The index's order, time order on both backends: an article without a time (a bulk record with
@@ -100,8 +101,10 @@ def text_values(art: Article) -> tuple:
 
 
 def analysis_values(article_id: int, ana: Analysis) -> tuple:
-    """The analysis-table values (article_id, title, body, title_norm, body_norm): stems space-joined."""
-    return (article_id, " ".join(ana.title_terms), " ".join(ana.body_terms), ana.title_norm, ana.body_norm)
+    """The analysis-table values (article_id, title, body, title_norm, body_norm, author): stems
+    space-joined."""
+    return (article_id, " ".join(ana.title_terms), " ".join(ana.body_terms), ana.title_norm, ana.body_norm,
+            " ".join(ana.author_terms))
 
 
 def index_row_from_row(r) -> IndexRow:
@@ -109,6 +112,7 @@ def index_row_from_row(r) -> IndexRow:
     return IndexRow(
         id=r[0], url=r[1], outlet=r[2], time=parse_time(r[3]), content_hash=r[4],
         title_terms=r[5].split(), body_terms=r[6].split(), title_norm=r[7], body_norm=r[8], title=r[9],
+        author_terms=r[10].split(), author=r[11],
     )
 
 

@@ -125,4 +125,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX cross_copies_other ON cross_copies(other_id);
     """,
+    # 7: bylines searchable: their stems in the analysis row and a third FTS column. Rows stored
+    # before have none until ``khabar reclean`` (which analyzes them anew); the index is rebuilt
+    # from the analysis table, so it agrees with it.
+    """
+    ALTER TABLE analysis ADD COLUMN author TEXT NOT NULL DEFAULT '';
+    DROP TABLE fts;
+    CREATE VIRTUAL TABLE fts USING fts5(
+        title, body, author, content='analysis', content_rowid='article_id',
+        tokenize='unicode61 remove_diacritics 0'
+    );
+    INSERT INTO fts(fts) VALUES ('rebuild');
+    """,
 ]

@@ -28,6 +28,11 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def _fts_values(analysis: tuple) -> tuple:
+    """The FTS row of an ``analysis_values`` tuple: (rowid, title, body, author) stems."""
+    return (analysis[0], analysis[1], analysis[2], analysis[5])
+
+
 class SQLiteStore(Store):
     def __init__(self, path: str | Path):
         path = str(path)
@@ -151,9 +156,10 @@ class SQLiteStore(Store):
                 aid = cur.lastrowid
                 analysis = analysis_values(aid, ana)
                 conn.execute(
-                    "INSERT INTO analysis(article_id, title, body, title_norm, body_norm) VALUES (?,?,?,?,?)", analysis
+                    "INSERT INTO analysis(article_id, title, body, title_norm, body_norm, author) VALUES (?,?,?,?,?,?)",
+                    analysis,
                 )
-                conn.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", analysis[:3])
+                conn.execute("INSERT INTO fts(rowid, title, body, author) VALUES (?,?,?,?)", _fts_values(analysis))
                 art.id = aid
                 result.new += 1
                 result.new_ids.append(aid)
@@ -164,15 +170,16 @@ class SQLiteStore(Store):
     def update_texts(self, items, stale_vectors):
         def fn(conn):
             for art, ana in items:
-                old = conn.execute("SELECT title, body FROM analysis WHERE article_id = ?", (art.id,)).fetchone()
+                old = conn.execute("SELECT title, body, author FROM analysis WHERE article_id = ?", (art.id,)).fetchone()
                 if old is None:
                     continue  # deleted meanwhile
                 values = analysis_values(art.id, ana)
                 # External-content FTS5: the old entry is removed by replaying its values.
-                conn.execute("INSERT INTO fts(fts, rowid, title, body) VALUES ('delete', ?, ?, ?)", (art.id, *old))
-                conn.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", values[:3])
-                conn.execute("UPDATE analysis SET title = ?, body = ?, title_norm = ?, body_norm = ? WHERE article_id = ?",
-                             (*values[1:], art.id))
+                conn.execute("INSERT INTO fts(fts, rowid, title, body, author) VALUES ('delete', ?, ?, ?, ?)",
+                             (art.id, *old))
+                conn.execute("INSERT INTO fts(rowid, title, body, author) VALUES (?,?,?,?)", _fts_values(values))
+                conn.execute("UPDATE analysis SET title = ?, body = ?, title_norm = ?, body_norm = ?, author = ?"
+                             " WHERE article_id = ?", (*values[1:], art.id))
                 conn.execute("UPDATE articles SET title = ?, author = ?, source_attribution = ?, body = ?, "
                              "subheadings = ?, content_hash = ? WHERE id = ?",
                              text_values(art))
@@ -220,15 +227,16 @@ class SQLiteStore(Store):
     def delete_article(self, url: str) -> bool:
         def fn(conn):
             row = conn.execute(
-                "SELECT a.id, a.content_hash, n.title, n.body FROM articles a JOIN analysis n ON n.article_id = a.id"
-                " WHERE a.url = ?",
+                "SELECT a.id, a.content_hash, n.title, n.body, n.author FROM articles a"
+                " JOIN analysis n ON n.article_id = a.id WHERE a.url = ?",
                 (url,),
             ).fetchone()
             if not row:
                 return False
-            aid, chash, title, body = row
+            aid, chash, title, body, author = row
             # External-content FTS5: the index entry is removed by replaying the old values.
-            conn.execute("INSERT INTO fts(fts, rowid, title, body) VALUES ('delete', ?, ?, ?)", (aid, title, body))
+            conn.execute("INSERT INTO fts(fts, rowid, title, body, author) VALUES ('delete', ?, ?, ?, ?)",
+                         (aid, title, body, author))
             # Copies that pointed at the deleted article lose their canonical: drop those links.
             conn.execute("DELETE FROM copies WHERE article_id = ? OR canonical_id = ?", (aid, aid))
             conn.execute("DELETE FROM story_articles WHERE article_id = ?", (aid,))
@@ -313,7 +321,7 @@ class SQLiteStore(Store):
         # BM25 with a recency component: up to +50% for today's news, fading over weeks; none for
         # an article without a time (a bulk record with no date), which keeps its BM25 score.
         rows = self._db.execute(
-            "SELECT a.id, -bm25(fts, 3.0, 1.0)"
+            "SELECT a.id, -bm25(fts, 3.0, 1.0, 1.2)"
             " * coalesce(1.0 + 0.5 / (1.0 + max(0.0, julianday(?) - julianday(a.time)) / 7.0), 1.0) AS s"
             f" {base} ORDER BY {'a.time DESC, a.id DESC' if newest_first else 's DESC, a.id'} LIMIT ? OFFSET ?",
             (newest, query, *args, int(limit), int(offset)),

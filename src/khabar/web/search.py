@@ -129,7 +129,9 @@ def rank_by_surface(store, words: list[set[str]], hits: list[SearchHit]) -> list
     market's liquidity (سيولة). Stems still decide what matches; this only re-orders what was fetched."""
     if not hits or not words:
         return hits
-    texts = {r.id: f"{r.title_norm} {r.body_norm}" for r in store.iter_index_rows([h.id for h in hits])}
+    # The byline too: a search for a reporter matches it (``Analysis.author_terms``).
+    texts = {r.id: f"{r.title_norm} {r.body_norm} {normalize_arabic(r.author or '')}"
+             for r in store.iter_index_rows([h.id for h in hits])}
     boosted = [(h.score * (1.0 + SURFACE_BOOST * surface_share(words, texts.get(h.id, ""))), i, h)
                for i, h in enumerate(hits)]
     boosted.sort(key=lambda x: (-x[0], x[1]))

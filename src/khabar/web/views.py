@@ -23,6 +23,7 @@ def article_card(article: Article) -> dict:
         "title": article.title,
         "outlet": article.outlet,
         "time": _iso(article.time),
+        "author": article.author,
         "lead": article.lead[:300],
     }
 
