@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from khabar.ingest.clean import clean_byline, clean_page, clean_title, decode_entities, split_paragraphs
+from khabar.ingest.clean import clean_byline, clean_page, clean_title, cut_byline, decode_entities, split_paragraphs
 
 
 def test_seed_page_matches_expected(shared):
@@ -154,3 +154,14 @@ def test_character_references_are_decoded_and_bylines_lose_their_labels():
     assert clean_byline("الرياض - الأفق :") == "الرياض - الأفق"
     assert clean_byline("سالم &ndash; جدة:") == "سالم – جدة"
     assert clean_byline("  :  ") is None and clean_byline(None) is None
+
+
+def test_the_articles_own_byline_is_cut_from_the_head_of_its_text():
+    text = ["سالم الأحمد - الأفق - جدة: افتتح المعرض أبوابه أمس.", "وشهد الافتتاح حضور كبير."]
+    assert cut_byline(text, "سالم الأحمد - الأفق - جدة") == ["افتتح المعرض أبوابه أمس.", text[1]]
+    assert cut_byline(["سالم الأحمد - الأفق - جدة:", text[1]], "سالم الأحمد - الأفق - جدة") == [text[1]]
+    assert cut_byline(text, "محمد العلي") == text  # someone else's byline
+    assert cut_byline(["الأفق تعلن: افتتح المعرض."], "الأفق") == ["الأفق تعلن: افتتح المعرض."]  # no colon after it
+    assert cut_byline([text[1], text[0]], "سالم الأحمد - الأفق - جدة") == [text[1], text[0]]  # only at the head
+    assert cut_byline(["سالم الأحمد - الأفق - جدة:"], "سالم الأحمد - الأفق - جدة") == ["سالم الأحمد - الأفق - جدة:"]
+    assert cut_byline(text, None) == text

@@ -106,9 +106,10 @@ def test_reclean_decodes_titles_bylines_and_text_stored_with_character_reference
     assert (report.changed, report.vectors_dropped) == (1, 1)  # the title is in the e5 passage
     back = store.get_article(aid)
     assert (back.title, back.author) == ('افتتاح "المعرض"', "سالم – جدة")
-    assert back.body == ['سالم – جدة: افتتح المعرض اليوم "رسميا" في المدينة.']
+    assert back.body == ['افتتح المعرض اليوم "رسميا" في المدينة.']  # the glued byline is cut from the text
     assert back.source_attribution == "خدمة «الأفق»"  # the closing credit is the source
     assert back.lead == 'افتتح المعرض اليوم "رسميا" في المدينة.'
     row = next(store.iter_index_rows([aid]))
     assert "quot" not in row.title_terms and store.search(analyze("quot"))[1] == 0
+    assert "سالم" not in row.body_terms and store.search(analyze("سالم"))[1] == 1  # found by its byline
     assert reclean_articles(store).changed == 0

@@ -22,7 +22,8 @@ Rules, in reading order:
   the body in reading order and listed again in ``subheadings``.
 - HTML character references a scraper left in the text ("&quot;", "&#8220;", "&nbsp;") are
   decoded first (``decode_entities``); titles and bylines get the same (``clean_title``,
-  ``clean_byline``).
+  ``clean_byline``), and the article's byline glued to the head of its text is cut
+  (``cut_byline``).
 """
 
 from __future__ import annotations
@@ -32,12 +33,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from ..models import Article, RelatedItem, naive_utc
+from ..models import Article, RelatedItem, naive_utc, without_byline
 from ..text import normalize_arabic, strip_diacritics
 from .chrome import strip_site_chrome
 
 __all__ = ["CleanedPage", "ReadAlso", "clean_page", "split_paragraphs", "article_from_page", "decode_entities",
-           "clean_title", "clean_byline", "split_credit"]
+           "clean_title", "clean_byline", "split_credit", "cut_byline"]
 
 _BULLET = re.compile(r"^\s*(?:[•·●▪◦■□►▸‣⁃*\-–—]|\d{1,2}[.)-])\s+")
 # "Read also", and its cousins "see also" and "watch also".
@@ -111,6 +112,20 @@ def clean_byline(author: str | None) -> str | None:
         return None
     text = _BYLINE_LABEL.sub("", " ".join(decode_entities(author).split())).strip(_BYLINE_EDGES)
     return text or None
+
+
+def cut_byline(body: list[str], author: str | None) -> list[str]:
+    """The text without the article's own byline glued to its head by a colon ("خالد - سبق -
+    حائل: نظمت …" → "نظمت …"; 1,304 of سبق's 1,395 texts): the byline is metadata, searched as
+    such, and left in the text it tied one outlet's articles together and opened every lead.
+    Only the stored byline counts (``models.without_byline``); a text that is only its byline
+    keeps it."""
+    if not body or not author:
+        return body
+    first = without_byline(body[0], author)
+    if first == body[0] or not (first or body[1:]):
+        return body
+    return ([first] if first else []) + body[1:]
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -304,15 +319,19 @@ def article_from_page(page: CleanedPage, url: str, outlet: str, title: str, **me
     """
     if metadata.get("published") is not None:
         metadata["published"] = plausible_published(metadata["published"], metadata.get("extracted"))
+    body, subheadings = page.body, page.subheadings
     if "author" in metadata:
         metadata["author"] = clean_byline(metadata["author"])
+        unglued = cut_byline(body, metadata["author"])
+        if unglued != body:
+            body, subheadings = unglued, find_subheadings(unglued)
 
     return Article(
         url=url,
         outlet=outlet,
         title=clean_title(title),
-        body=page.body,
-        subheadings=page.subheadings,
+        body=body,
+        subheadings=subheadings,
         source_attribution=page.source,
         read_also=[RelatedItem(r.title, r.body) for r in page.read_also],
         similar_titles=page.similar,

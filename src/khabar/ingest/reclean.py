@@ -10,7 +10,7 @@ import gives (all 31,030 compared).
 
 The recipe: read the stored articles and their analysis in batches → decode character
 references and cut chrome from each body (a closing credit becomes the source), clean each
-title and byline → where any of them or the analysis changed, new subheadings, content hash
+title and byline and cut the byline glued to the text → where any of them or the analysis changed, new subheadings, content hash
 and analysis → store them, dropping the e5 vectors whose title + lead changed (``khabar
 embed`` redoes those) → the caller rebuilds the indexes (the data version has changed).
 """
@@ -24,7 +24,7 @@ from ..models import analyze_article, content_hash
 from ..rank.dense import dense_text
 from ..store import Store
 from .chrome import strip_site_chrome
-from .clean import clean_byline, clean_title, decode_entities, find_subheadings, split_credit
+from .clean import clean_byline, clean_title, cut_byline, decode_entities, find_subheadings, split_credit
 
 __all__ = ["RecleanReport", "reclean_articles"]
 
@@ -61,6 +61,7 @@ def reclean_articles(store: Store, progress: Callable[[int, int], None] | None =
             if source is None:
                 body, source = split_credit(body)
             title, author = clean_title(art.title), clean_byline(art.author)
+            body = cut_byline(body, author)
             new = art
             if body != art.body:
                 new = replace(new, body=body, subheadings=find_subheadings(body), content_hash=content_hash(body))
