@@ -10,9 +10,10 @@ import gives (all 31,030 compared).
 
 The recipe: read the stored articles and their analysis in batches → decode character
 references and cut chrome from each body (a closing credit becomes the source), clean each
-title and byline and cut the byline glued to the text → where any of them or the analysis changed, new subheadings, content hash
-and analysis → store them, dropping the e5 vectors whose title + lead changed (``khabar
-embed`` redoes those) → the caller rebuilds the indexes (the data version has changed).
+title and byline, cut the byline glued to the text → where any of them or the analysis
+(byline stems included) changed, new subheadings, content hash and analysis → store them,
+dropping the e5 vectors whose title + lead changed (``khabar embed`` redoes those) → the
+caller rebuilds the indexes (the data version has changed).
 """
 
 from __future__ import annotations
