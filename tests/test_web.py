@@ -209,6 +209,14 @@ def test_outlets_health_and_search_filters(client):
     found = client.get("/api/search", params={"q": "السيول"}).json()["results"]
     assert all(r["snippet"] and r["matched"] for r in found)
     assert re.search(r'<p class="snippet">[^<]*<mark>[^<]+</mark>', client.get("/search", params={"q": "السيول"}).text)
+    # A result names its story when the story holds more than it: the way to the event's whole coverage.
+    storied = [r for r in found if r["story"]]
+    assert storied and all(r["story"]["article_count"] > 1 for r in storied)
+    sid = storied[0]["story"]["id"]
+    assert storied[0]["id"] in client.get(f"/api/stories/{sid}").json()["article_ids"]
+    assert f'<a href="/stories/{sid}"' in client.get("/search", params={"q": "السيول"}).text
+    alone = client.get("/api/search", params={"q": "onerror", "outlet": "evil"}).json()["results"]
+    assert alone and alone[0]["story"] is None  # a story of itself alone is not named
     evil = client.get("/search", params={"q": "onerror", "outlet": "evil"}).text
     assert '<p class="snippet">' in evil and "<img" not in evil and "&lt;img" in evil
     assert client.get("/api/search", params={"q": "السيول", "limit": 1, "offset": 1}).json()["offset"] == 1

@@ -279,7 +279,8 @@ def create_app(settings: Settings) -> FastAPI:
         one text are one result, the others under ``also_reported_by``; ``total`` counts matches."""
         served = engine()
         asked = search.SearchRequest(q, outlet, since, until, limit, offset, newest_first=sort == "newest")
-        return search.search_page(store, asked, served.ranker, meaning=served.meaning_ranker() if semantic else None)
+        return search.search_page(store, asked, served.ranker, meaning=served.meaning_ranker() if semantic else None,
+                                  story_of=served.ranker.story_of)
 
     @app.get("/api/outlets", tags=["outlets"])
     def api_outlets():
@@ -397,7 +398,8 @@ def create_app(settings: Settings) -> FastAPI:
         served = engine()
         meaning = served.meaning_ranker()  # None: no vectors, and the page offers no "by meaning"
         asked = search.SearchRequest(q, outlet or None, since_dt, until_dt, 20, offset, newest_first=sort == "newest")
-        data = search.search_page(store, asked, served.ranker, meaning=meaning if semantic else None) if q.strip() else None
+        data = (search.search_page(store, asked, served.ranker, meaning=meaning if semantic else None,
+                                   story_of=served.ranker.story_of) if q.strip() else None)
         return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, sort=sort,
                     semantic=semantic and meaning is not None, can_mean=meaning is not None,
                     result=data, outlets=store.outlets())

@@ -39,7 +39,8 @@ class SearchRequest:
     newest_first: bool = False
 
 
-def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | None = None) -> dict:
+def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | None = None,
+                story_of: dict[int, int] | None = None) -> dict:
     """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked.
 
     Copies of one text are one result (``copies``: ``dedupe.groups.CopyGroups`` or the ranker): the best-ranked copy, with the others under
@@ -53,6 +54,10 @@ def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | 
     in other words can come up, one sharing no word cannot. Newest first stays with the words:
     a time order of everything sharing a word would be mostly noise. ``semantic`` in the
     result says whether meaning took part.
+
+    ``story_of`` (article id → story id, the ranker's): each result names its story when the story
+    holds more than the result itself (``story``: id, label, article count), the way to the
+    event's whole coverage from any one wording of it.
     """
     q, outlet, since, until = request.q, request.outlet, request.since, request.until
     limit, offset, newest_first = request.limit, request.offset, request.newest_first
@@ -89,6 +94,8 @@ def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | 
     page_hits = shown[offset:want]
     others = {h.id: copies.copies_of(h.id) for h in page_hits}
     arts = store.get_articles([h.id for h in page_hits] + [c for ids in others.values() for c in ids])
+    story_ids = {h.id: story_of[h.id] for h in page_hits if story_of and h.id in story_of}
+    stories = store.get_stories(list(set(story_ids.values()))) if story_ids else {}
     results = []
     for h in page_hits:
         card = article_card(arts[h.id])
@@ -96,6 +103,9 @@ def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | 
         card["snippet"] = text_snippet(arts[h.id], stems, typed)
         card["matched"] = matched_words(arts[h.id].title + " " + card["snippet"], stems, typed)
         card["also_reported_by"] = [copy_ref(arts[c]) for c in others[h.id] if c in arts]
+        story = stories.get(story_ids.get(h.id))
+        card["story"] = ({"id": story["id"], "label": story["label"], "article_count": story["article_count"]}
+                         if story and story["article_count"] > 1 else None)
         results.append(card)
     has_more = len(shown) > want or (not semantic and len(hits) == fetch and fetch < total)
     return {"q": q, "terms": terms, "total": total, "results": results, "limit": limit, "offset": offset,
