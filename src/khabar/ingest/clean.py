@@ -38,7 +38,7 @@ from ..text import normalize_arabic, strip_diacritics
 from .chrome import strip_site_chrome
 
 __all__ = ["CleanedPage", "ReadAlso", "clean_page", "split_paragraphs", "article_from_page", "decode_entities",
-           "clean_title", "clean_byline", "split_credit", "cut_byline"]
+           "clean_title", "clean_byline", "split_credit", "cut_byline", "clean_body", "clean_heading"]
 
 _BULLET = re.compile(r"^\s*(?:[•·●▪◦■□►▸‣⁃*\-–—]|\d{1,2}[.)-])\s+")
 # "Read also", and its cousins "see also" and "watch also".
@@ -191,6 +191,23 @@ def split_credit(body: list[str]) -> tuple[list[str], str | None]:
     return body, None
 
 
+def clean_body(body: list[str], source: str | None) -> tuple[list[str], str | None]:
+    """The text without the site chrome glued into it, and its source: the page's own, else a
+    syndication credit closing the text. The steps on paragraphs already split, shared by the
+    page cleaner and ``khabar reclean`` so a stored text gets exactly what an import gives."""
+    body = strip_site_chrome(body)
+    if source is None:
+        body, source = split_credit(body)
+    return body, source
+
+
+def clean_heading(body: list[str], title: str, author: str | None) -> tuple[list[str], str, str | None]:
+    """Title and byline as metadata (``clean_title``, ``clean_byline``), and the text without the
+    byline glued to its head (``cut_byline``); shared by import and ``khabar reclean``."""
+    author = clean_byline(author)
+    return cut_byline(body, author), clean_title(title), author
+
+
 def clean_page(text: str) -> CleanedPage:
     """Recover body, subheadings, source, read-also blocks and similar titles from page text."""
     page = CleanedPage()
@@ -258,9 +275,7 @@ def clean_page(text: str) -> CleanedPage:
                 # A long paragraph after the list: the page went on (a footer or a
                 # stray body); it is not a title, and not the article's body either.
                 state = "trailer"
-    page.body = strip_site_chrome(body)
-    if page.source is None:
-        page.body, page.source = split_credit(page.body)
+    page.body, page.source = clean_body(body, page.source)
     page.subheadings = find_subheadings(page.body)
     for item in page.read_also:
         item.body = strip_site_chrome(item.body)
@@ -319,17 +334,13 @@ def article_from_page(page: CleanedPage, url: str, outlet: str, title: str, **me
     """
     if metadata.get("published") is not None:
         metadata["published"] = plausible_published(metadata["published"], metadata.get("extracted"))
-    body, subheadings = page.body, page.subheadings
-    if "author" in metadata:
-        metadata["author"] = clean_byline(metadata["author"])
-        unglued = cut_byline(body, metadata["author"])
-        if unglued != body:
-            body, subheadings = unglued, find_subheadings(unglued)
+    body, title, metadata["author"] = clean_heading(page.body, title, metadata.get("author"))
+    subheadings = page.subheadings if body == page.body else find_subheadings(body)
 
     return Article(
         url=url,
         outlet=outlet,
-        title=clean_title(title),
+        title=title,
         body=body,
         subheadings=subheadings,
         source_attribution=page.source,

@@ -24,8 +24,7 @@ from typing import Callable
 from ..models import analyze_article, content_hash
 from ..rank.dense import dense_text
 from ..store import Store
-from .chrome import strip_site_chrome
-from .clean import clean_byline, clean_title, cut_byline, decode_entities, find_subheadings, split_credit
+from .clean import clean_body, clean_heading, decode_entities, find_subheadings
 
 __all__ = ["RecleanReport", "reclean_articles"]
 
@@ -58,11 +57,9 @@ def reclean_articles(store: Store, progress: Callable[[int, int], None] | None =
         stored = {row.id: row for row in store.iter_index_rows(batch)}
         updates, stale = [], []
         for art in articles.values():
-            body, source = strip_site_chrome(_decoded(art.body)), art.source_attribution
-            if source is None:
-                body, source = split_credit(body)
-            title, author = clean_title(art.title), clean_byline(art.author)
-            body = cut_byline(body, author)
+            # As an import cleans a page once it is split into paragraphs (``ingest.clean``).
+            body, source = clean_body(_decoded(art.body), art.source_attribution)
+            body, title, author = clean_heading(body, art.title, art.author)
             new = art
             if body != art.body:
                 new = replace(new, body=body, subheadings=find_subheadings(body), content_hash=content_hash(body))
