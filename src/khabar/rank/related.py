@@ -241,7 +241,8 @@ class Ranker:
         return good[-1]
 
     def _diversify(self, ranked: list[Scored], k: int) -> list[Scored]:
-        """MMR: relevance minus redundancy with what is already listed; copies never twice."""
+        """MMR: relevance minus redundancy with what is already listed; copies never twice
+        (``ranked`` holds one copy per group already: here, copy pairs across groups)."""
         s = self.settings
         pool = ranked[: 4 * k]
         if not pool:
@@ -251,14 +252,12 @@ class Ranker:
         sim = (sub @ sub.T).toarray()  # one small dense matrix instead of a product per pair
         top = pool[0].score or 1.0
         chosen: list[int] = []
-        groups: set[int] = set()
         listed: set[int] = set()
         remaining = list(range(len(pool)))
         while remaining and len(chosen) < k:
             best, best_val = None, -1e9
             for c in remaining:
-                if s.one_copy_per_list and (self.group_of(pool[c].id) in groups
-                                            or not self.copies.partners_of(pool[c].id).isdisjoint(listed)):
+                if s.one_copy_per_list and not self.copies.partners_of(pool[c].id).isdisjoint(listed):
                     continue
                 redundancy = float(sim[c, chosen].max()) if chosen else 0.0
                 if redundancy >= s.near_dup_in_list:
@@ -270,6 +269,5 @@ class Ranker:
                 break
             remaining.remove(best)
             chosen.append(best)
-            groups.add(self.group_of(pool[best].id))
             listed.add(pool[best].id)
         return [pool[c] for c in chosen]

@@ -30,10 +30,10 @@ INDEX_ROW_SELECT = (
     " a.author"
     " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
 )
-# The same rows without their texts and stems (empty strings): what a round of arrivals needs
+# The same rows without their texts, stems and byline (empty): what a round of arrivals needs
 # of every other article, at a twentieth of the read.
 INDEX_ROW_HEAD_SELECT = (
-    "SELECT a.id, a.url, o.key, a.time, a.content_hash, '', '', '', '', a.title, '', a.author"
+    "SELECT a.id, a.url, o.key, a.time, a.content_hash, '', '', '', '', a.title, '', NULL"
     " FROM articles a JOIN outlets o ON o.id = a.outlet_id JOIN analysis n ON n.article_id = a.id"
 )
 # The index's order, time order on both backends: an article without a time (a bulk record with

@@ -43,8 +43,9 @@ def search_page(store, request: SearchRequest, copies, meaning: MeaningRanker | 
                 story_of: dict[int, int] | None = None) -> dict:
     """Arabic search: the query is analyzed like the index (normalized + stemmed), BM25 ranked.
 
-    Copies of one text are one result (``copies``: ``dedupe.groups.CopyGroups`` or the ranker): the best-ranked copy, with the others under
-    ``also_reported_by``, so five outlets' wire story does not fill a page. The request's
+    Copies of one text are one result (``copies``: ``dedupe.groups.CopyGroups`` or the ranker):
+    the best-ranked copy, with the others under ``also_reported_by``, so five outlets' wire story
+    does not fill a page. The request's
     ``offset`` and ``limit`` count results; ``total`` counts matching articles. ``newest_first``:
     the matches in time order, newest first, instead of by relevance.
 
