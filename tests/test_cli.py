@@ -377,6 +377,33 @@ def test_search_finds_any_spelling_shows_copies_once_and_filters(tmp_path, demo_
     assert run("--db", db, "search", "سيول", "--since", "2026-13-01").exit_code == 2
 
 
+def test_search_on_the_command_line_says_what_the_api_says(tmp_path, demo_path):
+    """``khabar search --json`` prints what /api/search returns, stories included; the text form
+    shows each result's snippet and, when its story holds more than it, the story to open."""
+    from fastapi.testclient import TestClient
+
+    from khabar.settings import Settings
+    from khabar.web.app import create_app
+
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    cli = json.loads(run("--db", db, "search", "السيول", "--json").stdout)
+    with TestClient(create_app(Settings(db=db))) as c:
+        api = c.get("/api/search", params={"q": "السيول"}).json()
+    assert cli["results"] == api["results"]
+    storied = [r for r in cli["results"] if r["story"]]
+    assert storied and all(r["story"]["article_count"] > 1 for r in storied)
+
+    text = run("--db", db, "search", "السيول").stdout
+    for r in cli["results"]:
+        assert f"    {r['snippet']}\n" in text
+    sid = storied[0]["story"]["id"]
+    assert f"articles (khabar story {sid})" in text
+    assert storied[0]["url"] in run("--db", db, "story", str(sid)).stdout  # the line leads to the story
+    alone = [r for r in cli["results"] if not r["story"]]
+    assert text.count("(khabar story ") == len(cli["results"]) - len(alone)
+
+
 def test_delete_tombstones_the_article_and_rebuilds_without_it(tmp_path, demo_path):
     db = str(tmp_path / "k.db")
     run("--db", db, "import", str(demo_path))

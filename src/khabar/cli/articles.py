@@ -301,18 +301,19 @@ def search_cmd(
         # for a rebuild; articles stored since are simply not grouped yet.
         if not semantic:
             groups, meaning = CopyGroups.from_store(store), None
-        else:  # the engine holds the copies too: read once
+            story_of = dict(store.story_members())  # as stored by the last build, like the copies
+        else:  # the engine holds the copies and stories too: read once
             from ..pipeline import load_engine
 
             engine = load_engine(store, state.settings, build=False)
-            groups, meaning = engine.ranker, engine.meaning_ranker()
+            groups, meaning, story_of = engine.ranker, engine.meaning_ranker(), engine.ranker.story_of
             if meaning is None:
                 print_error("no e5 vectors in this database (khabar embed): searching by words only", "note", "yellow")
             elif newest:
                 print_error("--newest lists word matches only: meaning orders by relevance", "note", "yellow")
         asked = SearchRequest(query, outlet, as_utc(since) if since else None, as_utc(until) if until else None,
                               limit, offset, newest_first=newest)
-        data = search_page(store, asked, groups, meaning=meaning)
+        data = search_page(store, asked, groups, meaning=meaning, story_of=story_of)
         names_of = outlet_names(store)
     if as_json:
         print_json(data)
@@ -330,8 +331,14 @@ def search_cmd(
              else f"{data['total']} matching article{plural}")
     out.print(f"{found}, copies of one text shown once; results {first}–{offset + len(data['results'])}:")
     for n, r in enumerate(data["results"], start=first):
-        out.print(f"{n:2}. {r['title']}  ({name(r['outlet'])}, {r['time'] or 'no date'})  {r['url']}")
+        by = f", {r['author']}" if r.get("author") else ""
+        out.print(f"{n:2}. {r['title']}  ({name(r['outlet'])}, {r['time'] or 'no date'}{by})  {r['url']}")
+        if r.get("snippet"):
+            out.print(f"    {r['snippet']}")
         if r["also_reported_by"]:
             out.print("    also reported by: " + "، ".join(dict.fromkeys(name(c["outlet"]) for c in r["also_reported_by"])))
+        if r.get("story"):
+            story = r["story"]
+            out.print(f"    story: {story['label']}, {story['article_count']} articles (khabar story {story['id']})")
     if data["has_more"]:
         out.print(f"more: --offset {offset + len(data['results'])}")
