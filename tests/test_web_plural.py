@@ -8,7 +8,7 @@ from khabar.web.plural import arabic_count
 @pytest.mark.parametrize("n, text", [
     (0, "0 مقال"), (1, "مقال واحد"), (2, "مقالان"), (3, "3 مقالات"), (10, "10 مقالات"), (11, "11 مقالاً"),
     (99, "99 مقالاً"), (100, "100 مقال"), (102, "102 مقال"), (103, "103 مقالات"), (111, "111 مقالاً"),
-    (31030, "31030 مقالاً"),
+    (1000, "1,000 مقال"), (2005, "2,005 مقالات"), (31030, "31,030 مقالاً"),
 ])
 def test_article_counts_agree_with_the_number(n, text):
     assert arabic_count(n, "article") == text

@@ -2,7 +2,8 @@
 
 Why: Arabic number agreement depends on the count (singular, dual, plural for 3–10,
 accusative singular for 11–99, genitive singular after hundreds), and "1 مقالات" on an
-Arabic-first page reads as a machine's. Counts are shown in Western digits, like the rest.
+Arabic-first page reads as a machine's. Counts are shown in Western digits, like the rest,
+thousands grouped ("31,030 مقالاً": five digits in a row are hard to read at a glance).
 The dual also follows the noun's case: after a preposition ("من مصدرين", not "من مصدران")
 it is genitive; the other forms read the same unvocalized.
 """
@@ -32,10 +33,10 @@ def arabic_count(n: int, noun: str, after_preposition: bool = False) -> str:
         return DUAL_GENITIVE[noun] if after_preposition else two
     rest = n % 100
     if 3 <= rest <= 10:
-        return f"{n} {few}"
+        return f"{n:,} {few}"
     if 11 <= rest <= 99:
-        return f"{n} {many}"
-    return f"{n} {genitive}"  # 0, and hundreds ending in 00, 01, 02 ("100 مقال", "102 مقال")
+        return f"{n:,} {many}"
+    return f"{n:,} {genitive}"  # 0, and hundreds ending in 00, 01, 02 ("100 مقال", "102 مقال")
 
 
 def arabic_window(days: float) -> str:
