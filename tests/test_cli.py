@@ -4,6 +4,7 @@ import json
 import os
 import re
 
+import pytest
 from typer.testing import CliRunner
 
 from khabar.cli import app
@@ -282,6 +283,39 @@ def test_eval_related_rule_cost_measures_lists_that_may_hold_copies_of_one_anoth
                     encoding="utf-8")
     report = json.loads(run(*args[:-3], "--peer", str(deep), "--no-dense", "--rule-cost", "--json").stdout)
     assert report["peer_held_to_rules"]["depth"] == len(urls) - 2 and "ndcg@10" in report["peer_held_to_rules"]
+
+
+def test_eval_related_writes_what_it_shows_unjudged_and_counts_it_once_judged(tmp_path, demo_path):
+    """--unjudged writes the list items and read-also picks nobody has judged, with titles and
+    leads to judge from; judged and given as a second --qrels, they count (and never override)."""
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    wire = "https://wahanews.example/news/5001"
+    qrels = tmp_path / "qrels.jsonl"
+    qrels.write_text(json.dumps({"q": wire, "d": "https://nahar.example/news/3102", "g": 2, "dup": False}) + "\n",
+                     encoding="utf-8")
+    batch = tmp_path / "unjudged.jsonl"
+    args = ("--db", db, "eval", "related", "--qrels", str(qrels), "--no-dense")
+    r = run(*args, "--unjudged", str(batch))
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in batch.read_text(encoding="utf-8").splitlines()]
+    shown = json.loads(run("--db", db, "related", wire, "--json").stdout)
+    assert [x["d"] for x in rows if x["shown"].startswith("list")] == [
+        s["url"] for s in shown["similar"] if s["url"] != "https://nahar.example/news/3102"]
+    assert [x["d"] for x in rows if x["shown"] == "read-also"] == [shown["read_also"]["url"]]
+    assert all(x["q"] == wire and x["title"] and x["query_title"] and x["lead"] for x in rows)
+    assert f"wrote {len(rows)} unjudged pairs" in r.stdout
+
+    judged = tmp_path / "judged.jsonl"  # a judge's answers: every pair same story, one trying to override
+    judged.write_text("".join(json.dumps({"q": x["q"], "d": x["d"], "g": 2, "dup": False}) + "\n" for x in rows)
+                      + json.dumps({"q": wire, "d": "https://nahar.example/news/3102", "g": 0, "dup": False}) + "\n",
+                      encoding="utf-8")
+    before = json.loads(run(*args, "--json").stdout)
+    after = json.loads(run(*args, "--qrels", str(judged), "--json").stdout)
+    assert before["khabar"]["judged@10"] < 1.0 and after["khabar"]["judged@10"] == 1.0
+    assert after["judgments"] == {"files": 2, "pairs": len(rows) + 1}
+    assert after["khabar"]["ndcg@10"] > before["khabar"]["ndcg@10"]
+    assert "judgments: " in run(*args, "--qrels", str(judged)).stdout
 
 
 def test_an_article_without_a_date_is_shown_searched_and_related(tmp_path, demo_path):

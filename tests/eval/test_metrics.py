@@ -64,3 +64,23 @@ def test_bootstrap_intervals_hold_the_figure_and_shrink_with_agreement():
     assert bootstrap_f1(per_query) == (lo, hi)  # a fixed seed: the same report twice
     assert bootstrap_f1({q: (2, 0, 0) for q in per_query}) == (1.0, 1.0)
     assert pair_metrics({"q1": QRELS["q1"]}, lambda a, b: True, "dups")["per_query"] == {"q1": (1, 3, 0)}
+
+
+def test_judgments_added_since_count_but_never_override_the_first_file(tmp_path):
+    from khabar.eval.metrics import load_qrels
+
+    official, added = tmp_path / "dev.jsonl", tmp_path / "added.jsonl"
+    official.write_text('{"q": "q1", "d": "a", "g": 3, "dup": false}\n{"q": "q1", "d": "b", "g": 0, "dup": false}\n',
+                        encoding="utf-8")
+    added.write_text('{"q": "q1", "d": "b", "g": 3, "dup": false}\n{"q": "q1", "d": "z", "g": 2, "dup": false}\n'
+                     '{"q": "q9", "d": "y", "g": 1, "dup": true}\n', encoding="utf-8")
+    qrels = load_qrels(official, added)
+    assert qrels["q1"] == {"a": Judgment(3, False), "b": Judgment(0, False), "z": Judgment(2, False)}
+    assert qrels["q9"] == {"y": Judgment(1, True)}
+    assert load_qrels(official) == {"q1": {"a": Judgment(3, False), "b": Judgment(0, False)}}
+    # What was unjudged (gain 0) counts once judged.
+    before = related_metrics(load_qrels(official), {"q1": ["z", "a"]})
+    after = related_metrics({"q1": qrels["q1"]}, {"q1": ["z", "a"]})
+    assert before["judged@10"] == 0.5 and after["judged@10"] == 1.0
+    assert before["ndcg@10"] == pytest.approx((7 / math.log2(3)) / 7)
+    assert after["ndcg@10"] == pytest.approx((3 + 7 / math.log2(3)) / (7 + 3 / math.log2(3)))

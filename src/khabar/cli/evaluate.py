@@ -18,13 +18,16 @@ app.add_typer(eval_app, name="eval")
 
 @eval_app.command("related")
 def eval_related_cmd(
-    qrels: Path = typer.Option(..., "--qrels"),
+    qrels: list[Path] = typer.Option(..., "--qrels", help="Judgments (JSON lines); again for judgments added since, "
+                                     "which never override the first file's"),
     run: Optional[Path] = typer.Option(None, "--run", help="Evaluate this TREC run instead of computing one"),
     peer: Optional[Path] = typer.Option(None, "--peer", help="The Lucene peer's TREC run (default: peer-dev.trec beside the qrels)"),
     k: int = typer.Option(10, "--k", min=1, max=100),
     no_dense: bool = typer.Option(False, "--no-dense"),
     rule_cost: bool = typer.Option(False, "--rule-cost", help="Also measure Khabar's lists with copies of one another "
                                    "allowed, as the peer's are: what that rule costs (those lists break it)"),
+    unjudged: Optional[Path] = typer.Option(None, "--unjudged", help="Also write the pairs Khabar shows that are not "
+                                            "judged (list and read-also, with titles and leads) to this file, to judge"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """nDCG@10, P@10, copies@10, judged@10 for Khabar and the Lucene peer, side by side."""
@@ -32,8 +35,10 @@ def eval_related_cmd(
 
     from ..eval.report import evaluate_related
 
-    with nullcontext() if run else open_store() as store:  # a given run needs no database
-        report = evaluate_related(store, state.settings, qrels, run, peer, k, use_dense=not no_dense, rule_cost=rule_cost)
+    # A given run needs no database, unless its unjudged pairs are written (titles and leads).
+    with nullcontext() if run and not unjudged else open_store() as store:
+        report = evaluate_related(store, state.settings, qrels, run, peer, k, use_dense=not no_dense, rule_cost=rule_cost,
+                                  unjudged_path=unjudged)
     if as_json:
         print_json(report)
         return
@@ -61,6 +66,9 @@ def _print_related_report(report: dict) -> None:
                   f"rules take out (run.py QUERIES 40 OUT, then --peer OUT)")
     out.print(f"queries: {report['khabar']['queries']}  dense vectors used: {report.get('dense', False)}"
               f"  lists with two copies of one another: {report.get('near_dup_lists', 'n/a')}")
+    judgments = report["judgments"]
+    if judgments["files"] > 1:
+        out.print(f"judgments: {judgments['pairs']} pairs from {judgments['files']} files (a pair keeps the first file's judgment)")
     iv = report.get("interval")
     if iv:
         line = f"nDCG@10, {iv['level']:.0%} interval over redrawn queries: khabar {iv['khabar'][0]:.3f}–{iv['khabar'][1]:.3f}"
@@ -81,6 +89,10 @@ def _print_related_report(report: dict) -> None:
             out.print(f"{row['khabar']:>7.3f}  {row['peer']:>6.3f}  {row['loss']:>6.3f}  {row['query']}")
     if report.get("judged_note"):
         out.print(report["judged_note"])
+    if report.get("unjudged"):
+        u = report["unjudged"]
+        out.print(f"wrote {u['pairs']} unjudged pairs Khabar shows to {u['path']}: judge them by the guide "
+                  "({\"q\", \"d\", \"g\", \"dup\"} a line) and add them with a second --qrels")
 
 
 @eval_app.command("dups")

@@ -42,12 +42,16 @@ class Judgment:
 Qrels = dict[str, dict[str, Judgment]]
 
 
-def load_qrels(path: str | Path) -> Qrels:
+def load_qrels(*paths: str | Path) -> Qrels:
+    """Judgments from one file, or several: the official judgments first, then judgments added
+    since (of new retrievals, ``khabar eval related --unjudged``). A pair keeps the judgment of
+    the first file that has it, so an addition never overrides what was judged before."""
     qrels: Qrels = defaultdict(dict)
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            r = json.loads(line)
-            qrels[r["q"]][r["d"]] = Judgment(int(r["g"]), bool(r.get("dup", False)))
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                qrels[r["q"]].setdefault(r["d"], Judgment(int(r["g"]), bool(r.get("dup", False))))
     return dict(qrels)
 
 

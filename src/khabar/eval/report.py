@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
 from ..ingest.urls import article_id_for_url
 from ..settings import Settings
 from ..store import Store
-from .metrics import BOOTSTRAP_LEVEL, bootstrap_f1, bootstrap_mean, load_qrels, load_run, pair_metrics, read_also_metrics, related_metrics
+from .metrics import (BOOTSTRAP_LEVEL, Qrels, bootstrap_f1, bootstrap_mean, load_qrels, load_run, pair_metrics,
+                      read_also_metrics, related_metrics)
 
-__all__ = ["evaluate_related", "evaluate_pairs", "evaluate_story_links", "compute_run", "hold_to_list_rules"]
+__all__ = ["evaluate_related", "evaluate_pairs", "evaluate_story_links", "compute_run", "hold_to_list_rules", "write_unjudged"]
 
 
 def compute_run(store: Store, settings: Settings, queries: list[str], k: int, use_dense: bool) -> dict:
@@ -38,31 +40,40 @@ def compute_run(store: Store, settings: Settings, queries: list[str], k: int, us
 
 
 def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None, k: int = 10, use_dense: bool = True,
-                     rule_cost: bool = False) -> dict:
+                     rule_cost: bool = False, unjudged_path=None) -> dict:
     """Khabar's figures beside the peer's. ``rule_cost`` also measures Khabar's lists without the
     rule that no two items are copies of one another: the peer's list is not held to it, and the
     judgments credit each copy of a same-event article in full, so this is the rule's cost. And
     the other way round, the peer's run held to Khabar's rules, when it is deep enough to refill
-    (``run.py QUERIES 40 OUT``, then ``--peer OUT``)."""
-    qrels = load_qrels(qrels_path)
-    report: dict = {}
+    (``run.py QUERIES 40 OUT``, then ``--peer OUT``).
+
+    ``qrels_path``: one judgments file or several (``load_qrels``: the first file's judgment of
+    a pair stands). ``unjudged_path``: also write what Khabar shows that nobody has judged yet,
+    a batch to judge by the guide (``write_unjudged``)."""
+    paths = [qrels_path] if isinstance(qrels_path, (str, Path)) else list(qrels_path)
+    qrels = load_qrels(*paths)
+    report: dict = {"judgments": {"files": len(paths), "pairs": sum(len(j) for j in qrels.values())}}
+    picks: dict[str, str | None] = {}
     if run_path:
         run = load_run(run_path)
     else:
         computed = compute_run(store, settings, list(qrels), k, use_dense)
-        run = computed["run"]
+        run, picks = computed["run"], computed["read_also"]
         report["near_dup_lists"] = computed["near_dup_lists"]
         report["dense"] = computed["dense"]
-        report["read_also"] = read_also_metrics(qrels, computed["read_also"])
+        report["read_also"] = read_also_metrics(qrels, picks)
         if rule_cost:
             free = replace(settings, related=replace(settings.related, one_copy_per_list=False))
             free_run = compute_run(store, free, list(qrels), k, use_dense)
             metrics = related_metrics(qrels, free_run["run"], k)
             report["copies_allowed"] = {m: v for m, v in metrics.items() if m != "per_query"}
             report["copies_allowed"]["near_dup_lists"] = free_run["near_dup_lists"]
+    if unjudged_path is not None:
+        report["unjudged"] = {"path": str(unjudged_path),
+                              "pairs": write_unjudged(store, qrels, run, picks, k, unjudged_path)}
     mine = related_metrics(qrels, run, k)
     if peer_path is None:
-        default = Path(qrels_path).parent / "peer-dev.trec"
+        default = Path(paths[0]).parent / "peer-dev.trec"
         peer_path = default if default.exists() else None
     peer_run = load_run(peer_path) if peer_path else None
     peer = related_metrics(qrels, peer_run, k) if peer_run is not None else None
@@ -92,6 +103,35 @@ def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None,
             "so nDCG here is a lower bound and uncertain."
         )
     return report
+
+
+def write_unjudged(store: Store, qrels: Qrels, run: dict[str, list[str]], picks: dict[str, str | None], k: int,
+                   path) -> int:
+    """Write the (query, article) pairs that Khabar shows and nobody has judged: its first ``k``
+    list items and its read-also pick, one JSON object a line, with each side's title and lead
+    (what the judging guide shows a judge). Judged by ``GUIDE.md`` and given as a second
+    ``--qrels``, they let the figures count what Khabar retrieves instead of scoring it 0.
+    Returns the number of pairs written."""
+    wanted: list[tuple[str, str, str]] = []  # (query, doc, where it is shown)
+    for q, judged in qrels.items():
+        shown = [(d, f"list {rank}") for rank, d in enumerate(run.get(q, [])[:k], start=1)]
+        if picks.get(q):
+            shown.append((picks[q], "read-also"))
+        wanted += [(q, d, where) for d, where in shown if d not in judged]
+    ids = {u: article_id_for_url(store, u) for u in {u for q, d, _ in wanted for u in (q, d)}}
+    articles = store.get_articles([i for i in ids.values() if i is not None])
+
+    def side(url: str) -> dict:
+        a = articles.get(ids[url])
+        return {"title": a.title, "lead": a.lead} if a else {"title": None, "lead": None}
+
+    with open(path, "w", encoding="utf-8") as f:
+        for q, d, where in wanted:
+            query, doc = side(q), side(d)
+            row = {"q": q, "d": d, "shown": where, "query_title": query["title"], "query_lead": query["lead"],
+                   "title": doc["title"], "lead": doc["lead"]}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(wanted)
 
 
 def hold_to_list_rules(store: Store, run: dict[str, list[str]], k: int) -> dict[str, list[str]]:
