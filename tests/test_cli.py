@@ -318,6 +318,23 @@ def test_eval_related_writes_what_it_shows_unjudged_and_counts_it_once_judged(tm
     assert "judgments: " in run(*args, "--qrels", str(judged)).stdout
 
 
+def test_eval_names_the_file_and_line_of_a_judgment_or_run_it_cannot_read(tmp_path):
+    qrels, trec = tmp_path / "qrels.jsonl", tmp_path / "run.trec"
+    qrels.write_text('{"q": "q1", "d": "d1", "g": 2, "dup": false}\n{"q": "q1", "d": "d2"}\n', encoding="utf-8")
+    trec.write_text("q1 Q0 d1 1 0.9 khabar\n", encoding="utf-8")
+    db = str(tmp_path / "k.db")
+    r = run("--db", db, "eval", "related", "--qrels", str(qrels), "--run", str(trec))
+    assert r.exit_code == 1 and "qrels.jsonl:2: not a judgment" in r.stderr and "Traceback" not in r.output
+    qrels.write_text('{"q": "q1", "d": "d1", "g": 2, "dup": false}\n', encoding="utf-8")
+    trec.write_text("q1 Q0 d1 1 0.9 khabar\nq1 Q0 d2 second 0.8 khabar\n", encoding="utf-8")
+    r = run("--db", db, "eval", "related", "--qrels", str(qrels), "--run", str(trec))
+    assert r.exit_code == 1 and "run.trec:2: not a TREC run line" in r.stderr
+    (tmp_path / "latin1.jsonl").write_bytes(b"\xff\xfe")
+    r = run("--db", db, "eval", "dups", "--qrels", str(tmp_path / "latin1.jsonl"))
+    assert r.exit_code == 1 and "cannot read" in r.stderr
+    assert run("--db", db, "eval", "stories", "--qrels", str(tmp_path / "missing.jsonl")).exit_code == 2
+
+
 def test_an_article_without_a_date_is_shown_searched_and_related(tmp_path, demo_path):
     db = str(tmp_path / "k.db")
     undated = tmp_path / "undated.jsonl"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Optional
 
@@ -16,10 +17,26 @@ eval_app = typer.Typer(help="Measure quality against judged data (../shared/eval
 app.add_typer(eval_app, name="eval")
 
 
+def _qrels_option(help_text: str = "Judgments (JSON lines, ../shared/eval/README.md)"):
+    return typer.Option(..., "--qrels", exists=True, dir_okay=False, help=help_text)
+
+
+@contextmanager
+def _readable_judgments():
+    """A judgments or run file that is not one is a one-line error (exit 1), not a traceback."""
+    from ..eval.metrics import EvalInputError
+
+    try:
+        yield
+    except EvalInputError as exc:
+        print_error(str(exc))
+        raise typer.Exit(1) from None
+
+
 @eval_app.command("related")
 def eval_related_cmd(
-    qrels: list[Path] = typer.Option(..., "--qrels", help="Judgments (JSON lines); again for judgments added since, "
-                                     "which never override the first file's"),
+    qrels: list[Path] = _qrels_option("Judgments (JSON lines); again for judgments added since, "
+                                      "which never override the first file's"),
     run: Optional[Path] = typer.Option(None, "--run", help="Evaluate this TREC run instead of computing one"),
     peer: Optional[Path] = typer.Option(None, "--peer", help="The Lucene peer's TREC run (default: peer-dev.trec beside the qrels)"),
     k: int = typer.Option(10, "--k", min=1, max=100),
@@ -31,12 +48,10 @@ def eval_related_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """nDCG@10, P@10, copies@10, judged@10 for Khabar and the Lucene peer, side by side."""
-    from contextlib import nullcontext
-
     from ..eval.report import evaluate_related
 
     # A given run needs no database, unless its unjudged pairs are written (titles and leads).
-    with nullcontext() if run and not unjudged else open_store() as store:
+    with _readable_judgments(), nullcontext() if run and not unjudged else open_store() as store:
         report = evaluate_related(store, state.settings, qrels, run, peer, k, use_dense=not no_dense, rule_cost=rule_cost,
                                   unjudged_path=unjudged)
     if as_json:
@@ -96,23 +111,23 @@ def _print_related_report(report: dict) -> None:
 
 
 @eval_app.command("dups")
-def eval_dups_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool = typer.Option(False, "--json")) -> None:
+def eval_dups_cmd(qrels: Path = _qrels_option(), as_json: bool = typer.Option(False, "--json")) -> None:
     """Pairwise precision/recall/F1 of copy detection over judged pairs."""
     _eval_pairs("dups", qrels, as_json)
 
 
 @eval_app.command("stories")
-def eval_stories_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool = typer.Option(False, "--json")) -> None:
+def eval_stories_cmd(qrels: Path = _qrels_option(), as_json: bool = typer.Option(False, "--json")) -> None:
     """Pairwise precision/recall/F1 of story clustering over judged pairs (g=3 vs g≤1)."""
     _eval_pairs("stories", qrels, as_json)
 
 
 @eval_app.command("story-links")
-def eval_story_links_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bool = typer.Option(False, "--json")) -> None:
+def eval_story_links_cmd(qrels: Path = _qrels_option(), as_json: bool = typer.Option(False, "--json")) -> None:
     """How a story page's related stories agree with judged pairs across stories (by grade)."""
     from ..eval.report import evaluate_story_links
 
-    with open_store() as store:
+    with _readable_judgments(), open_store() as store:
         report = evaluate_story_links(store, state.settings, qrels)
     if as_json:
         print_json(report)
@@ -126,7 +141,7 @@ def eval_story_links_cmd(qrels: Path = typer.Option(..., "--qrels"), as_json: bo
 def _eval_pairs(kind: str, qrels: Path, as_json: bool) -> None:
     from ..eval.report import evaluate_pairs
 
-    with open_store() as store:
+    with _readable_judgments(), open_store() as store:
         report = evaluate_pairs(store, state.settings, qrels, kind)
     _print_pairs(report, as_json)
 
@@ -143,7 +158,7 @@ def _print_pairs(report: dict, as_json: bool) -> None:
 
 @eval_app.command("gate")
 def eval_gate_cmd(
-    qrels: Path = typer.Option(..., "--qrels"),
+    qrels: Path = _qrels_option(),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Stored figures (default: the packaged baseline.json)"),
     tolerance: float = typer.Option(0.005, "--tolerance", help="Allowed drop (rise for copies@10) before failing"),
     update: bool = typer.Option(False, "--update", help="Write today's figures as the new baseline"),
@@ -152,7 +167,7 @@ def eval_gate_cmd(
     """Fail (exit 1) when dev quality falls below the stored baseline: related, copies, stories."""
     from ..eval.gate import compare_to_baseline, load_baseline, measure_gated, write_baseline
 
-    with open_store() as store:
+    with _readable_judgments(), open_store() as store:
         measured = measure_gated(store, state.settings, qrels)
     if update:
         write_baseline(measured, baseline)

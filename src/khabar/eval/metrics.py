@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Judgment", "load_qrels", "load_run", "related_metrics", "read_also_metrics", "pair_metrics", "per_query_ndcg",
+__all__ = ["Judgment", "EvalInputError", "load_qrels", "load_run", "related_metrics", "read_also_metrics", "pair_metrics", "per_query_ndcg",
            "bootstrap_mean", "bootstrap_f1"]
 
 BOOTSTRAP_SAMPLES = 2000
@@ -42,26 +42,43 @@ class Judgment:
 Qrels = dict[str, dict[str, Judgment]]
 
 
+class EvalInputError(ValueError):
+    """A judgments or run file that cannot be read as one: the file, the line, what is wrong."""
+
+
+def _read_lines(path: str | Path) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalInputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
 def load_qrels(*paths: str | Path) -> Qrels:
     """Judgments from one file, or several: the official judgments first, then judgments added
     since (of new retrievals, ``khabar eval related --unjudged``). A pair keeps the judgment of
     the first file that has it, so an addition never overrides what was judged before."""
     qrels: Qrels = defaultdict(dict)
     for path in paths:
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
+        for n, line in enumerate(_read_lines(path), start=1):
             if line.strip():
-                r = json.loads(line)
-                qrels[r["q"]].setdefault(r["d"], Judgment(int(r["g"]), bool(r.get("dup", False))))
+                try:
+                    r = json.loads(line)
+                    qrels[r["q"]].setdefault(r["d"], Judgment(int(r["g"]), bool(r.get("dup", False))))
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise EvalInputError(f"{path}:{n}: not a judgment {{\"q\", \"d\", \"g\", \"dup\"}} ({exc})") from None
     return dict(qrels)
 
 
 def load_run(path: str | Path) -> dict[str, list[str]]:
     """A TREC run: ``query Q0 doc rank score tag`` → docs per query in rank order."""
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for n, line in enumerate(_read_lines(path), start=1):
         parts = line.split()
-        if len(parts) >= 6:
-            ranked[parts[0]].append((int(parts[3]), parts[2]))
+        if not parts:
+            continue
+        if len(parts) < 6 or not parts[3].isdigit():
+            raise EvalInputError(f"{path}:{n}: not a TREC run line (query Q0 doc rank score tag)")
+        ranked[parts[0]].append((int(parts[3]), parts[2]))
     return {q: [d for _, d in sorted(docs)] for q, docs in ranked.items()}
 
 
