@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from khabar.ingest.bulk import import_paths
 from khabar.settings import Settings
 from khabar.web.app import create_app
+from khabar.web.plural import arabic_count
 
 
 @pytest.fixture
@@ -202,6 +203,14 @@ def test_outlets_health_and_search_filters(client):
     assert client.get("/api/search", params={"q": "السيول", "since": "not-a-date"}).status_code == 422
     page = client.get("/search", params={"q": "السيول", "since": "2026-03-04", "until": "bad"})
     assert page.status_code == 200 and "<mark>" in page.text
+    assert 'role="alert">ليس تاريخاً، فلم يُطبَّق: <bdi>bad</bdi>' in page.text  # ignored, and said so
+    assert "ليس تاريخاً" not in client.get("/search", params={"q": "السيول", "since": "2026-03-04"}).text
+    # The form's days include the last one: from 4 March to 4 March is 4 March (it was nothing).
+    day = client.get("/api/search", params={"q": "السيول", "since": "2026-03-04", "until": "2026-03-05"}).json()
+    assert day["total"] > 0
+    one_day = client.get("/search", params={"q": "السيول", "since": "2026-03-04", "until": "2026-03-04"}).text
+    assert arabic_count(day["total"], "result") in one_day
+    assert all(f'href="/articles/{r["id"]}"' in one_day for r in day["results"])
     # A title word inside punctuation is marked whole, punctuation and all ("«الواحة" and "الصحة:").
     assert "<mark>«الواحة</mark>" in client.get("/search", params={"q": "الواحة غيانا"}).text
     assert "<mark>الصحة:</mark>" in client.get("/search", params={"q": "الصحة"}).text
@@ -265,6 +274,23 @@ def test_server_serves_the_last_index_while_new_articles_wait_for_the_writer(tmp
         assert writer.get_meta("indexed_version") != indexed
         assert c.get(f"/api/articles/{new_id}/related").status_code == 200
     writer.close()
+
+
+def test_a_search_forms_days_are_the_readers_days_both_included():
+    from datetime import datetime
+
+    from khabar.web.local_time import check_timezone, day_bounds
+
+    riyadh, utc = check_timezone("Asia/Riyadh"), check_timezone("UTC")
+    # 1 March in Riyadh runs from 21:00 UTC the day before to 21:00 UTC on 1 March.
+    assert day_bounds("2026-03-01", "2026-03-01", riyadh) == (datetime(2026, 2, 28, 21), datetime(2026, 3, 1, 21), [])
+    assert day_bounds("2026-03-01", "2026-03-02", utc) == (datetime(2026, 3, 1), datetime(2026, 3, 3), [])
+    assert day_bounds("", " ", riyadh) == (None, None, [])
+    assert day_bounds("2026-13-01", "soon", utc) == (None, None, ["2026-13-01", "soon"])
+    assert day_bounds("2026-03-01", "9999-12-31", utc)[1] is None  # the last day there is: no end
+    # A full time (a hand-made link) is an instant: naive in the zone, "until" before it.
+    assert day_bounds("2026-03-01T08:15", "2026-03-01T09:00+00:00", riyadh) == (datetime(2026, 3, 1, 5, 15),
+                                                                               datetime(2026, 3, 1, 9), [])
 
 
 def test_pages_show_times_in_the_display_timezone(tmp_path, demo_path):
@@ -582,12 +608,16 @@ def test_related_for_a_text_that_is_not_stored(client):
 
 
 def test_a_missing_page_is_an_arabic_page_and_the_api_keeps_json(client):
-    for path in ("/stories/999999", "/articles/999999", "/articles/abc", "/outlets/nope", "/nothing-here"):
+    huge = 10**23  # past 64 bits: no row can have it, and binding it used to answer 500
+    for path in ("/stories/999999", "/articles/999999", "/articles/abc", "/outlets/nope", "/nothing-here",
+                 f"/stories/{huge}", f"/articles/{huge}"):
         r = client.get(path)
         assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), path
         assert "لم نجد هذه الصفحة" in r.text and 'dir="rtl"' in r.text and 'href="/"' in r.text
     assert client.get("/api/articles/999999").json() == {"detail": "no article 999999"}
     assert client.get("/api/articles/abc").status_code == 422
+    for path in (f"/api/articles/{huge}", f"/api/articles/{huge}/related", f"/api/stories/{huge}", f"/stories/{huge}/feed.atom"):
+        assert client.get(path).status_code == 404, path
     assert client.get("/stories/999999/feed.atom").headers["content-type"].startswith("application/json")
     wrong = client.post("/")
     assert wrong.status_code == 405 and "GET" in wrong.headers["allow"] and "طلب غير مسموح" in wrong.text

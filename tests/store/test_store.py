@@ -152,6 +152,21 @@ def test_get_stories_reads_many_in_one_call(demo_store, settings):
     assert demo_store.get_stories([]) == {}
 
 
+def test_an_id_no_row_can_have_is_not_found(demo_store, settings):
+    # Ids come from URLs and command lines: past 64 bits SQLite cannot bind one and PostgreSQL's
+    # bigint overflows, so /stories/99999999999999999999999 answered 500 instead of 404.
+    from khabar.pipeline import build_indexes
+
+    build_indexes(demo_store, settings)
+    story = demo_store.list_stories(limit=1)[0]["id"]
+    article = demo_store.get_story(story)["article_ids"][0]
+    for huge in (2**63, 10**23, -(2**70)):
+        assert demo_store.get_article(huge) is None and demo_store.get_story(huge) is None
+        assert list(demo_store.get_articles([huge, article])) == [article]
+        assert list(demo_store.get_stories([huge, story])) == [story]
+    assert demo_store.get_article(0) is None and demo_store.get_story(-1) is None
+
+
 def test_index_row_heads_are_the_rows_without_their_texts(demo_store):
     full = list(demo_store.iter_index_rows())
     heads = list(demo_store.iter_index_rows(heads_only=True))

@@ -18,7 +18,7 @@ from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .pg_schema import PG_MIGRATIONS
 from .rows import (ARTICLE_COLS, INDEX_ORDER, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, analysis_values, article_filters,
-                   article_from_row, article_values, chunks, index_row_from_row, source_from_row, source_update_values, story_dict,
+                   article_from_row, article_values, chunks, index_row_from_row, row_ids, source_from_row, source_update_values, story_dict,
                    text_revision_suffix, text_values, top_stories_sql, top_story_dict, window_start, TEXT_REVISION)
 
 __all__ = ["PostgresStore"]
@@ -207,9 +207,8 @@ class PostgresStore(Store):
         return self.get_articles([article_id]).get(article_id)
 
     def get_articles(self, ids: list[int]) -> dict[int, Article]:
-        ids = list(dict.fromkeys(int(i) for i in ids))
         rows = self._all(
-            f"SELECT {ARTICLE_COLS} FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE a.id = ANY(%s)", (ids,)
+            f"SELECT {ARTICLE_COLS} FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE a.id = ANY(%s)", (row_ids(ids),)
         )
         return {r[0]: article_from_row(r) for r in rows}
 
@@ -420,10 +419,12 @@ class PostgresStore(Store):
 
     def get_stories(self, ids):
         rows = self._all("SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories"
-                         " WHERE id = ANY(%s)", (list(dict.fromkeys(int(i) for i in ids)),))
+                         " WHERE id = ANY(%s)", (row_ids(ids),))
         return {r[0]: story_dict(r) for r in rows}
 
     def get_story(self, story_id):
+        if not row_ids([story_id]):
+            return None
         row = self._one(
             "SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories WHERE id = %s",
             (int(story_id),),

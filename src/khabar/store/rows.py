@@ -13,7 +13,7 @@ from .base import IndexRow
 __all__ = ["ARTICLE_COLS", "SOURCE_COLS", "STORY_COLS", "INDEX_ROW_SELECT", "iso", "parse_time", "article_values",
            "analysis_values", "index_row_from_row", "article_from_row",
            "source_from_row", "source_update_values", "story_dict", "INDEX_ROW_HEAD_SELECT", "top_stories_sql", "top_story_dict", "window_start",
-           "article_filters", "chunks"]
+           "article_filters", "chunks", "row_ids"]
 
 # a = articles, o = outlets; the order article_from_row reads.
 ARTICLE_COLS = (
@@ -191,6 +191,16 @@ def article_filters(outlet, since, until, mark: str = "?") -> tuple[str, list]:
         clauses.append(f"a.time < {mark}")
         args.append(iso(until))
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+MAX_ROW_ID = 2**63 - 1  # SQLite's INTEGER PRIMARY KEY and PostgreSQL's bigint
+
+
+def row_ids(ids: Iterable[int]) -> list[int]:
+    """The distinct ``ids`` that can name a stored row, in order. An id comes from a URL or a
+    command line; a number past 64 bits names nothing (it is not found), where binding it
+    would fail in either database (a page that 500s on /stories/99999999999999999999999)."""
+    return [i for i in dict.fromkeys(int(i) for i in ids) if 0 < i <= MAX_ROW_ID]
 
 
 def chunks(seq: list, n: int):

@@ -17,7 +17,7 @@ from ..models import Analysis, Article, Source
 from .base import AddResult, IndexRow, SearchHit, Store, StoreUnavailable
 from .rows import (ARTICLE_COLS, INDEX_ORDER, INDEX_ROW_HEAD_SELECT, INDEX_ROW_SELECT, SOURCE_COLS, SQLITE_INDEX_ORDER,
                    analysis_values, article_filters, article_from_row, article_values, chunks, index_row_from_row,
-                   source_from_row, source_update_values, story_dict, text_revision_suffix, text_values, top_stories_sql,
+                   row_ids, source_from_row, source_update_values, story_dict, text_revision_suffix, text_values, top_stories_sql,
                    top_story_dict, undated_last, window_start, TEXT_REVISION)
 from .schema import MIGRATIONS
 from .writer import Writer
@@ -200,7 +200,7 @@ class SQLiteStore(Store):
         """``select_where`` (ending in the id column) IN ``ids``, 500 at a time (SQLite's bound
         on variables), decoded and keyed by the first column."""
         out = {}
-        for chunk in chunks(list(dict.fromkeys(int(i) for i in ids)), 500):
+        for chunk in chunks(row_ids(ids), 500):
             for row in self._db.execute(f"{select_where} IN ({','.join('?' * len(chunk))})", chunk):
                 out[row[0]] = decode(row)
         return out
@@ -414,6 +414,8 @@ class SQLiteStore(Store):
                             ids, story_dict)
 
     def get_story(self, story_id):
+        if not row_ids([story_id]):
+            return None
         row = self._db.execute(
             "SELECT id, label, first_time, last_time, article_count, outlet_count FROM stories WHERE id = ?",
             (int(story_id),),

@@ -31,7 +31,7 @@ from ..pipeline import load_engine
 from ..settings import Settings
 from ..store import open_store
 from . import feeds, search, views
-from .local_time import check_timezone, time_element
+from .local_time import check_timezone, day_bounds, time_element
 from .plural import arabic_count, arabic_window
 
 __all__ = ["create_app"]
@@ -43,14 +43,6 @@ class TextIn(BaseModel):
     title: str = Field("", max_length=1_000)
     body: str = Field("", max_length=200_000, description="Plain text; paragraphs on separate lines")
     k: int = Field(10, ge=1, le=50)
-
-
-def _date(value: str) -> datetime | None:
-    """A form's date field: empty or unparsable means no filter (a page never 500s on it)."""
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def names_of(names: dict[str, str]):
@@ -392,15 +384,16 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_html(request: Request, q: str = Query("", max_length=500), outlet: Optional[str] = None,
-                    since: str = "", until: str = "", offset: int = Query(0, ge=0),
+                    since: str = Query("", max_length=64), until: str = Query("", max_length=64), offset: int = Query(0, ge=0),
                     sort: Literal["relevance", "newest"] = "relevance", semantic: bool = False):
-        since_dt, until_dt = _date(since), _date(until)
+        since_dt, until_dt, bad_dates = day_bounds(since, until, zone)  # a bad date is ignored, and said so
         served = engine()
         meaning = served.meaning_ranker()  # None: no vectors, and the page offers no "by meaning"
         asked = search.SearchRequest(q, outlet or None, since_dt, until_dt, 20, offset, newest_first=sort == "newest")
         data = (search.search_page(store, asked, served.ranker, meaning=meaning if semantic else None,
                                    story_of=served.ranker.story_of) if q.strip() else None)
         return page(request, "search.html", q=q, outlet=outlet or "", since=since, until=until, sort=sort,
+                    bad_dates=bad_dates,
                     semantic=semantic and meaning is not None, can_mean=meaning is not None,
                     result=data, outlets=store.outlets())
 

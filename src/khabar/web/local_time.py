@@ -7,12 +7,14 @@ UTC ISO 8601 (machine-readable); the pages convert and name the zone.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
-__all__ = ["as_utc", "check_timezone", "format_local", "time_element"]
+from ..models import naive_utc
+
+__all__ = ["as_utc", "check_timezone", "day_bounds", "format_local", "time_element"]
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -60,3 +62,36 @@ def time_element(value, zone: ZoneInfo, minutes: bool = True) -> Markup:
     if t is None:  # not a time we wrote: no machine-readable form to give
         return Markup('<span dir="ltr">{}</span>').format(text)
     return Markup('<time datetime="{}" dir="ltr">{}</time>').format(t.isoformat(), text)
+
+
+def day_bounds(since: str, until: str, zone: ZoneInfo) -> tuple[datetime | None, datetime | None, list[str]]:
+    """A page form's "from" and "to" days as bounds in naive UTC (as times are compared): from the start of ``since`` to the end
+    of ``until`` (both days included), the days being the reader's, in ``zone``, as the page
+    dates its articles; and the values that are no date (the page says it ignored them).
+
+    Why: read as UTC instants, "to 1 August" ended at the start of 1 August, so a search of
+    one day (from 1 August to 1 August) found nothing, and in Riyadh a day began at 03:00.
+    A full ISO time (a hand-made link) is taken as it is: naive in ``zone``, ``until`` exclusive.
+    """
+    ignored: list[str] = []
+
+    def bound(value: str, day_end: bool) -> datetime | None:
+        value = value.strip()
+        if not value:
+            return None
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            try:
+                t = datetime.fromisoformat(value)
+            except ValueError:
+                ignored.append(value)
+                return None
+            return naive_utc(t if t.tzinfo else t.replace(tzinfo=zone))
+        if day_end:
+            if day == date.max:
+                return None  # the end of time: no bound
+            day += timedelta(days=1)
+        return naive_utc(datetime.combine(day, time(), tzinfo=zone))
+
+    return bound(since, False), bound(until, True), ignored
