@@ -186,9 +186,15 @@ def test_bad_options_are_usage_errors_never_another_output(tmp_path, demo_path):
     assert run("--db", db, "import", str(demo_path), "--no-index").exit_code == 0
     url = "https://wahanews.example/news/5001"
     for args in (["stories", "--format", "xml"], ["dups", "--format", "csv"], ["related", url, "--format", "trec"],
-                 ["related", url, "--k", "0"], ["sources", "add", "https://example.com/f.xml", "--kind", "rss"]):
+                 ["related", url, "--k", "0"], ["sources", "add", "https://example.com/f.xml", "--kind", "rss"],
+                 # Past 64 bits a number cannot be bound; these raised OverflowError.
+                 ["search", "السيول", "--offset", str(10**23)], ["stories", "--limit", str(10**23)],
+                 ["serve", "--port", "70000"]):
         r = runner.invoke(app, ["--db", db, *args])
         assert r.exit_code == 2, (args, r.output)
+    for args in (["story", str(10**23)], ["sources", "remove", str(10**23)]):  # an id that no row can have
+        r = runner.invoke(app, ["--db", db, *args])
+        assert r.exit_code == 1 and r.output.startswith("error: no "), (args, r.output)
     missing, binary = tmp_path / "missing.txt", tmp_path / "binary.txt"
     binary.write_bytes(b"\xff\xfe\x00")
     for q in (missing, binary):

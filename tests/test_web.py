@@ -618,6 +618,10 @@ def test_a_missing_page_is_an_arabic_page_and_the_api_keeps_json(client):
     assert client.get("/api/articles/abc").status_code == 422
     for path in (f"/api/articles/{huge}", f"/api/articles/{huge}/related", f"/api/stories/{huge}", f"/stories/{huge}/feed.atom"):
         assert client.get(path).status_code == 404, path
+    paging = {"/api/articles": 422, "/api/latest": 422, "/api/stories": 422, "/api/search?q=x": 422,
+              "/latest": 400, "/outlets/alofoq": 400, "/search?q=x": 400}  # an offset past any page
+    for path, status in paging.items():
+        assert client.get(f"{path}{'&' if '?' in path else '?'}offset={huge}").status_code == status, path
     assert client.get("/stories/999999/feed.atom").headers["content-type"].startswith("application/json")
     wrong = client.post("/")
     assert wrong.status_code == 405 and "GET" in wrong.headers["allow"] and "طلب غير مسموح" in wrong.text

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 
-from .common import (app, index_status, open_store, out, print_error, print_json, progress_bar, require_article, state,
+from .common import (MAX_COUNT, app, index_status, open_store, out, print_error, print_json, progress_bar, require_article, state,
                      with_embedded_arrivals)
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]  # --since/--until, read as UTC
@@ -284,7 +284,7 @@ def search_cmd(
     since: Optional[datetime] = typer.Option(None, "--since", formats=DATE_FORMATS, help="Published at or after"),
     until: Optional[datetime] = typer.Option(None, "--until", formats=DATE_FORMATS, help="Published before"),
     limit: int = typer.Option(20, "--limit", min=1, max=100),
-    offset: int = typer.Option(0, "--offset", min=0, help="Results to skip (paging)"),
+    offset: int = typer.Option(0, "--offset", min=0, max=MAX_COUNT, help="Results to skip (paging)"),
     newest: bool = typer.Option(False, "--newest", help="Newest first instead of most relevant first"),
     semantic: bool = typer.Option(False, "--semantic", help="By meaning too (needs e5 vectors: khabar embed): "
                                   "articles holding any of the words, ordered by e5 and by their words"),

@@ -101,6 +101,8 @@ def print_json(data) -> None:
 
 
 # The steps of an index build (pipeline.build_indexes), as a spinner names them.
+MAX_COUNT = 10**9  # bound of a count or offset option: past any real page, within what a database binds
+
 STEP_NAMES = {"load": "reading articles", "lexical": "lexical index", "copies": "copies", "stories": "stories",
               "ann": "ANN index of the e5 vectors"}
 

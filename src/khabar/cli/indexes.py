@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.text import Text
 
-from .common import STEP_NAMES, app, index_status, minute_text, open_store, out, print_error, print_json, progress_bar, require_choice, span_days, state
+from .common import MAX_COUNT, STEP_NAMES, app, index_status, minute_text, open_store, out, print_error, print_json, progress_bar, require_choice, span_days, state
 
 
 # --- indexes, copies, stories -----------------------------------------------------------
@@ -47,7 +47,7 @@ def dups_cmd(fmt: str = typer.Option("tsv", "--format", help="tsv: url_a<TAB>url
 @app.command("stories")
 def stories_cmd(
     fmt: str = typer.Option("table", "--format", help="jsonl: one {url, story} per article; table: the latest stories"),
-    limit: int = typer.Option(30, "--limit", min=1),
+    limit: int = typer.Option(30, "--limit", min=1, max=MAX_COUNT),
 ) -> None:
     """Story assignment of every article (jsonl), or the latest stories."""
     from ..pipeline import build_indexes

@@ -19,7 +19,7 @@ from .common import (app, console, minute_text, open_store, out, print_error, pr
 def demo_cmd(
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web pages after preparing"),
     host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
+    port: int = typer.Option(8000, "--port", min=0, max=65535),
 ) -> None:
     """Import the built-in demo corpus (into ./khabar-demo.db unless --db is given), index, serve."""
     from importlib import resources
@@ -91,7 +91,7 @@ def _serve(db: str, host: str, port: int) -> None:
 
 
 @app.command("serve")
-def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
+def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port", min=0, max=65535)) -> None:
     """Serve the JSON API and the web pages."""
     _serve(state.settings.db, host, port)
 

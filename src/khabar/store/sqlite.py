@@ -506,6 +506,8 @@ class SQLiteStore(Store):
         )
 
     def remove_source(self, source_id):
+        if not row_ids([source_id]):
+            return False
         return self.write(lambda conn: conn.execute("DELETE FROM sources WHERE id = ?", (source_id,)).rowcount) > 0
 
     def http_cache_get(self, url):

@@ -62,6 +62,7 @@ FEED_MAX_AGE = 60  # seconds a cache may keep a feed (the crawler's rounds are m
 OUTLET_DOC = "an outlet's key (see /api/outlets)"
 SINCE_DOC = "published at or after (ISO 8601; UTC when no zone)"
 UNTIL_DOC = "published before (ISO 8601; UTC when no zone)"
+MAX_OFFSET = 10**9  # past any page a reader reaches, and within what a database binds (an offset of 10**23 answered 500)
 OFFSET_DOC = "items to skip (paging)"
 LIMIT_DOC = "items per page"
 URL_DOC = "the article's URL (canonicalized; an Arabic path raw or percent-encoded)"
@@ -175,7 +176,7 @@ def create_app(settings: Settings) -> FastAPI:
     # --- JSON API -----------------------------------------------------------------------
     @app.get("/api/latest", tags=["articles"])
     def api_latest(limit: int = Query(OUTLET_PAGE, ge=1, le=200, description=LIMIT_DOC),
-                   offset: int = Query(0, ge=0, description=OFFSET_DOC)):
+                   offset: int = Query(0, ge=0, le=MAX_OFFSET, description=OFFSET_DOC)):
         """Every outlet's newest articles, each text once (the /latest page's data)."""
         return views.latest_page(store, engine().ranker, limit, offset)
 
@@ -184,7 +185,7 @@ def create_app(settings: Settings) -> FastAPI:
                      since: Optional[datetime] = Query(None, description=SINCE_DOC),
                      until: Optional[datetime] = Query(None, description=UNTIL_DOC),
                      limit: int = Query(20, ge=1, le=200, description=LIMIT_DOC),
-                     offset: int = Query(0, ge=0, description=OFFSET_DOC)):
+                     offset: int = Query(0, ge=0, le=MAX_OFFSET, description=OFFSET_DOC)):
         """Stored articles, newest first, each as a card (no body); ``has_more`` when an older page exists."""
         return views.article_list(store, outlet, since, until, limit, offset)
 
@@ -234,7 +235,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/stories", tags=["stories"])
     def api_stories(limit: int = Query(20, ge=1, le=200, description=LIMIT_DOC),
-                    offset: int = Query(0, ge=0, description=OFFSET_DOC)):
+                    offset: int = Query(0, ge=0, le=MAX_OFFSET, description=OFFSET_DOC)):
         """Stories (events), the latest coverage first: label, first and last time, articles and outlets."""
         return {"stories": store.list_stories(limit, offset)}
 
@@ -262,7 +263,7 @@ def create_app(settings: Settings) -> FastAPI:
                    since: Optional[datetime] = Query(None, description=SINCE_DOC),
                    until: Optional[datetime] = Query(None, description=UNTIL_DOC),
                    limit: int = Query(20, ge=1, le=100, description=LIMIT_DOC),
-                   offset: int = Query(0, ge=0, description=OFFSET_DOC),
+                   offset: int = Query(0, ge=0, le=MAX_OFFSET, description=OFFSET_DOC),
                    sort: Literal["relevance", "newest"] = Query("relevance", description="BM25 with recency, or time"),
                    semantic: bool = Query(False, description="By meaning too, where the index has e5 vectors: "
                                           "articles holding any of the words, ordered by e5 and by their words "
@@ -384,7 +385,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_html(request: Request, q: str = Query("", max_length=500), outlet: Optional[str] = None,
-                    since: str = Query("", max_length=64), until: str = Query("", max_length=64), offset: int = Query(0, ge=0),
+                    since: str = Query("", max_length=64), until: str = Query("", max_length=64), offset: int = Query(0, ge=0, le=MAX_OFFSET),
                     sort: Literal["relevance", "newest"] = "relevance", semantic: bool = False):
         since_dt, until_dt, bad_dates = day_bounds(since, until, zone)  # a bad date is ignored, and said so
         served = engine()
@@ -398,7 +399,7 @@ def create_app(settings: Settings) -> FastAPI:
                     result=data, outlets=store.outlets())
 
     @app.get("/latest", response_class=HTMLResponse, include_in_schema=False)
-    def latest_html(request: Request, offset: int = Query(0, ge=0)):
+    def latest_html(request: Request, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
         return page(request, "latest.html", data=views.latest_page(store, engine().ranker, OUTLET_PAGE, offset))
 
     @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
@@ -407,7 +408,7 @@ def create_app(settings: Settings) -> FastAPI:
         return page(request, "outlets.html", outlets=outlets)
 
     @app.get("/outlets/{key}", response_class=HTMLResponse, include_in_schema=False)
-    def outlet_html(request: Request, key: str, offset: int = Query(0, ge=0)):
+    def outlet_html(request: Request, key: str, offset: int = Query(0, ge=0, le=MAX_OFFSET)):
         outlets = {o["key"]: o for o in views.outlets_json(store)["outlets"]}
         if key not in outlets:
             raise HTTPException(status_code=404, detail=f"no outlet {key}")
