@@ -66,6 +66,32 @@ def test_an_odd_source_or_time_still_imports(store, tmp_path):
     ms = store.get_article(store.article_id("https://x.test/ms"))
     assert ms.outlet == "12" and ms.published == datetime(2015, 8, 1, 10, 0)
     assert store.get_article(store.article_id("https://x.test/zero")).published is None  # 1970 is no time
+    assert (report.undated, report.undated_example) == (1, "0")  # ... and the report says one was stored undated
+
+
+def test_a_date_as_arabic_sites_write_it_is_read_and_one_not_understood_is_reported(store, tmp_path):
+    from khabar.ingest.bulk import parse_time
+
+    assert parse_time("2015/07/21 10:05") == parse_time("21/07/2015 10:05") == datetime(2015, 7, 21, 10, 5)
+    assert parse_time("21-07-2015") == parse_time("21.07.2015") == parse_time("2015/7/21") == datetime(2015, 7, 21)
+    assert parse_time("31/02/2015") is None and parse_time("07/21/2015") is None  # day first: no 21st month
+    records = [_rec(1, date_extracted="21/07/2015 10:05"), _rec(2, date_extracted="أمس"),
+               _rec(3, date_extracted=None, published="منذ ساعتين"), _rec(4)]
+    report = import_paths(store, [_zip(tmp_path / "d.zip", records)])
+    assert report.new == 4 and (report.undated, report.undated_example) == (2, "أمس")
+    assert report.to_json()["undated"] == 2
+    assert store.get_article(store.article_id(records[0]["url"])).extracted == datetime(2015, 7, 21, 10, 5)
+    assert store.get_article(store.article_id(records[1]["url"])).extracted is None  # stored, undated
+
+
+def test_an_object_where_text_belongs_or_a_text_for_a_headline_is_a_bad_record(store, tmp_path):
+    records = [_rec(1, content={"text": "نص"}), _rec(2, title=["عنوان", {"x": 1}]), _rec(3, title="عنوان " * 400),
+               _rec(4, content=["فقرة أولى عن موضوع.", "فقرة ثانية."], title=2015)]  # paragraphs, a number: text
+    report = import_paths(store, [_zip(tmp_path / "o.zip", records)])
+    assert report.new == 1 and dict(report.skipped) == {"body is a JSON object, not text": 1,
+                                                         "title is a JSON object, not text": 1, "oversized title": 1}
+    kept = store.get_article(store.article_id(records[3]["url"]))
+    assert kept.title == "2015" and kept.body == ["فقرة أولى عن موضوع.", "فقرة ثانية."]
 
 
 def test_jsonl_records_may_hold_unicode_line_separators(store, tmp_path):

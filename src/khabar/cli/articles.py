@@ -102,6 +102,9 @@ def _print_import_report(data: dict) -> None:
     )
     for reason, n in sorted(data["skipped"].items(), key=lambda kv: -kv[1]):
         out.print(f"skipped {n}: {reason}")
+    if data["undated"]:
+        out.print(f"stored undated {data['undated']}: a date not understood (e.g. {data['undated_example']!r}); "
+                  "ISO 8601, RFC 2822, Unix time, 2015/07/21 or 21/07/2015 are")
     for err in data["errors"]:
         print_error(str(err))
 

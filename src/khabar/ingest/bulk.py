@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 import zipfile
 import zlib
@@ -56,6 +57,8 @@ class ImportReport:
     tombstoned: int = 0
     exact_duplicates: int = 0
     skipped: Counter = field(default_factory=Counter)
+    undated: int = 0  # stored, but a date they give could not be read
+    undated_example: str | None = None
     errors: list[str] = field(default_factory=list)
     new_ids: list[int] = field(default_factory=list)
 
@@ -68,6 +71,8 @@ class ImportReport:
             "tombstoned": self.tombstoned,
             "exact_duplicates": self.exact_duplicates,
             "skipped": dict(self.skipped),
+            "undated": self.undated,
+            "undated_example": self.undated_example,
             "errors": self.errors,
         }
 
@@ -212,7 +217,9 @@ def _salvaged(path: Path, name: str, exc: Exception) -> PartialFile:
 def _check_text(value, what: str) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
+    if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)):
+        raise BadRecord(f"{what} is a JSON object, not text")  # stored, it would read "{'a': 1}"
+    if isinstance(value, list):  # paragraphs, as some scrapers write them
         value = "\n".join(str(v) for v in value if v is not None)
     if not isinstance(value, str):
         value = str(value)
@@ -221,6 +228,10 @@ def _check_text(value, what: str) -> str:
     return value
 
 
+MAX_TITLE_CHARS = 2_000  # the longest headlines in the corpus are under 300 characters
+# Numeric dates as Arabic sites write them: year first with slashes, or day first ("21/07/2015").
+_YEAR_FIRST = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 EPOCH_RANGE = (datetime(1990, 1, 1, tzinfo=timezone.utc).timestamp(), datetime(2100, 1, 1, tzinfo=timezone.utc).timestamp())
 
 
@@ -242,10 +253,37 @@ def parse_time(value, naive_zone: tzinfo | None = None) -> datetime | None:
         try:
             t = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
-            return None
+            t = _numeric_date(value)
+            if t is None:
+                return None
     if t.tzinfo is None and naive_zone is not None:
         t = t.replace(tzinfo=naive_zone)
     return naive_utc(t)
+
+
+def _numeric_date(value: str) -> datetime | None:
+    """"2015/07/21 10:00" or "21/07/2015" (also with "-" or "."), naive; None for anything else."""
+    if m := _YEAR_FIRST.fullmatch(value):
+        year, month, day, *clock = m.groups()
+    elif m := _DAY_FIRST.fullmatch(value):
+        day, month, year, *clock = m.groups()
+    else:
+        return None
+    try:
+        return datetime(int(year), int(month), int(day), *(int(c or 0) for c in clock))
+    except ValueError:
+        return None
+
+
+def unreadable_date(record: dict) -> str | None:
+    """A date the record gives that ``parse_time`` cannot read (its article is stored undated,
+    and the import report says so: a dump in an unknown date format would otherwise lose every
+    time silently, and with them recency, stories and the latest pages)."""
+    for key in ("published", "date_extracted", "extracted"):
+        value = record.get(key)
+        if value not in (None, "") and parse_time(value) is None:
+            return value if isinstance(value, str) else json.dumps(value)
+    return None
 
 
 @lru_cache(maxsize=8)
@@ -267,6 +305,8 @@ def record_to_article(record, options: ImportOptions) -> tuple[Article, Analysis
     if len(content) > options.max_body_chars:
         raise BadRecord("oversized body")
     title = " ".join(_check_text(record.get("title"), "title").split())
+    if len(title) > MAX_TITLE_CHARS:
+        raise BadRecord("oversized title")  # a text in the title field, not a headline
     source = record.get("source") or record.get("outlet")
     # An outlet is a name (or an id): an object or a list there is no name, so the host names it.
     outlet = _check_text(source, "source").strip() if isinstance(source, (str, int)) else ""
@@ -381,11 +421,16 @@ def _store_file(store: Store, report: ImportReport, path: Path, total: int, conv
         for item in results:
             if isinstance(item, str):
                 report.skipped[item] += 1
-            elif item[0].url in seen:
+                continue
+            article, analysis, bad_date = item
+            if article.url in seen:
                 report.existing += 1  # the same URL twice in one file
-            else:
-                seen.add(item[0].url)
-                batch.append(item)
+                continue
+            seen.add(article.url)
+            batch.append((article, analysis))
+            if bad_date is not None:
+                report.undated += 1
+                report.undated_example = report.undated_example or bad_date[:60]
         done += CHUNK
         if progress:
             progress(path.name, min(done, total), total)
@@ -405,11 +450,12 @@ PARALLEL_MIN = 1000
 
 
 def _convert_chunk(records: list, options: ImportOptions) -> list:
-    """Records → (Article, Analysis) pairs, or the reason string for a bad record."""
+    """Records → (Article, Analysis, a date it could not read or None), or the reason string
+    for a bad record."""
     out: list = []
     for record in records:
         try:
-            out.append(record_to_article(record, options))
+            out.append((*record_to_article(record, options), unreadable_date(record)))
         except BadRecord as exc:
             out.append(str(exc))
     return out
