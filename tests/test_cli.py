@@ -228,6 +228,24 @@ def test_clean_reads_a_page_saved_in_windows_1256(tmp_path, shared):
     assert data["source"] == "الجزيرة" and len(data["similar"]) == 10
 
 
+def test_a_file_that_is_no_text_is_refused_not_cleaned_into_mojibake(tmp_path, demo_path):
+    # windows-1256 decodes almost any bytes, so an image given as a page came out as a page of
+    # Arabic-looking noise, and its "related articles" were whatever that noise matched.
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    image = tmp_path / "photo.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
+    for args in (["clean", str(image)], ["related", "--page", str(image), "--title", "صورة"]):
+        r = runner.invoke(app, ["--db", db, *args])
+        assert r.exit_code == 1 and r.output.strip() == f"error: {image}: not a text file (control bytes in it); " \
+            "give the page as text or HTML", (args, r.output)
+    r = runner.invoke(app, ["--db", db, "related", "--page", "-"], input=bytes(range(256)) * 8)
+    assert r.exit_code == 1 and "-: not a text file" in r.output
+    bell = tmp_path / "bell.txt"  # one stray control character is still text
+    bell.write_bytes("أمطار غزيرة\a على الجنوب".encode())
+    assert run("clean", str(bell)).stdout.startswith("أمطار غزيرة")
+
+
 def test_sources_list_shows_whole_urls_and_the_last_error(tmp_path):
     from khabar.store import SQLiteStore
 

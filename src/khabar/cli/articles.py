@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 
-from .common import (MAX_COUNT, app, index_status, open_store, out, print_error, print_json, progress_bar, require_article, state,
-                     with_embedded_arrivals)
+from .common import (MAX_COUNT, app, index_status, open_store, out, page_text, print_error, print_json, progress_bar,
+                     require_article, state, with_embedded_arrivals)
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]  # --since/--until, read as UTC
 
@@ -25,13 +25,13 @@ def clean_cmd(
 ) -> None:
     """Split a scraped page into body, subheadings, source, read-also and similar titles."""
     from ..ingest.clean import clean_page
-    from ..ingest.fetch import decode_body
 
     try:
-        text = decode_body(file.read_bytes())  # UTF-8, else windows-1256 (saved Arabic pages often are)
+        data = file.read_bytes()
     except OSError as exc:
         print_error(f"{file}: {exc.strerror}")
         raise typer.Exit(2) from None
+    text = page_text(data, file)  # UTF-8, else windows-1256 (saved Arabic pages often are)
     page = clean_page(text)
     if as_json:
         print_json(page.to_json())

@@ -73,6 +73,22 @@ def read_file_or_exit(path) -> bytes:
         raise typer.Exit(1) from None
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v\x1b")
+
+
+def page_text(data: bytes, name) -> str:
+    """A page the user gave as bytes, decoded (UTF-8, else windows-1256, which decodes almost
+    any bytes: an image or an archive would be "cleaned" into a page of mojibake), or a
+    one-line error (exit 1) when it is no text: NUL or other control bytes in its start."""
+    from ..ingest.fetch import decode_body
+
+    head = data[:8192]
+    if b"\x00" in head or sum(head.count(b) for b in _CONTROL_BYTES) > max(1, len(head) // 50):
+        print_error(f"{name}: not a text file (control bytes in it); give the page as text or HTML")
+        raise typer.Exit(1)
+    return decode_body(data)
+
+
 def require_article(store, url: str) -> int:
     """The id of the stored article at ``url``, or a clear error and exit code 1."""
     from ..ingest.urls import article_id_for_url

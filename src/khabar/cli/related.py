@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.text import Text
 
-from .common import (app, open_store, out, print_error, print_json, read_file_or_exit, require_article, require_choice,
+from .common import (app, open_store, out, page_text, print_error, print_json, read_file_or_exit, require_article, require_choice,
                      state)
 
 
@@ -114,10 +114,9 @@ def _related_to_page(store, engine, path: Path, title: str, k: int, embed: bool)
     """The related block of a page that is not stored: its body as the cleaner splits it (a
     scraped page's read-also, similar and source lines are not the article)."""
     from ..ingest.clean import clean_page
-    from ..ingest.fetch import decode_body
     from ..web.views import related_json
 
-    text = decode_body(sys.stdin.buffer.read() if str(path) == "-" else read_file_or_exit(path))
+    text = page_text(sys.stdin.buffer.read() if str(path) == "-" else read_file_or_exit(path), path)
     body = clean_page(text).body
     if not (title.strip() or body):
         print_error(f"{path}: no article text in it")
