@@ -3,6 +3,8 @@
 import json
 import os
 import re
+import stat
+import threading
 
 import pytest
 from typer.testing import CliRunner
@@ -589,6 +591,31 @@ def test_export_writes_what_import_reads_back(tmp_path, demo_path):
     assert r.exit_code == 2 and "is a directory" in r.stderr
     r = runner.invoke(app, ["--db", db, "export", str(tmp_path / "no" / "such" / "dir.jsonl")])
     assert r.exit_code == 1 and "cannot write" in r.stderr and "No such file" in r.stderr
+
+
+def test_export_writes_through_a_link_a_pipe_or_a_device_and_never_replaces_them(tmp_path, demo_path):
+    # The export is moved over its target at the end, which replaced a symlink by a file and,
+    # run as root, the device /dev/full itself by a file (after "40 articles written" on a full disk).
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    real, link = tmp_path / "backups" / "all.jsonl", tmp_path / "all.jsonl"
+    real.parent.mkdir()
+    real.write_text("an older export\n")
+    link.symlink_to(real)
+    assert "export: 40 articles written" in run("--db", db, "export", str(link)).stderr
+    assert link.is_symlink() and len(real.read_text(encoding="utf-8").splitlines()) == 40
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(fifo.open(encoding="utf-8")))
+    reader.start()
+    assert "export: 40 articles written" in run("--db", db, "export", str(fifo)).stderr
+    reader.join(10)
+    assert len(lines) == 40 and stat.S_ISFIFO(fifo.stat().st_mode)
+    if os.path.exists("/dev/full"):
+        r = runner.invoke(app, ["--db", db, "export", "/dev/full"])
+        assert r.exit_code == 1 and r.stderr.strip() == "error: cannot write /dev/full: No space left on device"
+        assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 
 def test_help_texts_show_their_defaults():

@@ -117,43 +117,57 @@ def export_cmd(
     until: Optional[datetime] = typer.Option(None, "--until", formats=DATE_FORMATS, help="Published before"),
 ) -> None:
     """Write articles as JSON lines that import reads back unchanged (a backup, a selection, other tools)."""
-    import os
     import sys
-    import tempfile
 
     from ..ingest.export import ExportFilter, export_articles
     from ..web.local_time import as_utc
 
     keep = ExportFilter(outlet, as_utc(since) if since else None, as_utc(until) if until else None)
+    target = Path(path)
+    if path != "-" and target.is_dir():
+        print_error(f"{path} is a directory: name the file to write")
+        raise typer.Exit(2)
     with open_store() as store:
-        if path == "-":
-            written = export_articles(store, sys.stdout, keep)
-        else:
-            target = Path(path)
-            if target.is_dir():
-                print_error(f"{path} is a directory: name the file to write")
-                raise typer.Exit(2)
-            # Written beside the target and moved over it at the end: an export cut short leaves
-            # the previous file (or none), never a shorter one that looks complete.
-            try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            except OSError as exc:
-                print_error(f"cannot write {path}: {exc.strerror}")
-                raise typer.Exit(1) from None
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f, progress_bar() as progress:
-                    task = progress.add_task("export", total=None)
-                    written = export_articles(store, f, keep, progress=lambda done, total: progress.update(
-                        task, completed=done, total=total))
-                umask = os.umask(0)
-                os.umask(umask)
-                # mkstemp's file is private (0600); the export gets the mode any new file would.
-                os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask)
-                os.replace(tmp, target)
-            except BaseException:
-                os.unlink(tmp)
-                raise
+        try:
+            if path == "-":
+                written = export_articles(store, sys.stdout, keep)
+            elif target.exists() and not target.is_file():
+                # A pipe or a device (/dev/stdout, a FIFO another tool reads): written as it is.
+                # Moved over, the device itself would be replaced by a file.
+                with open(target, "w", encoding="utf-8") as f:
+                    written = export_articles(store, f, keep)
+            else:  # through a symlink to the file it names (moved over, the link would become a file)
+                written = _export_to_file(store, target.resolve(), keep)
+        except OSError as exc:  # a full disk, a closed pipe, a folder not writable
+            print_error(f"cannot write {path}: {exc.strerror or exc}")
+            raise typer.Exit(1) from None
     print_error(f"{written} article{'' if written == 1 else 's'} written", "export", "green")
+
+
+def _export_to_file(store, target: Path, keep) -> int:
+    """Export into a regular file, written beside it and moved over it at the end: an export
+    cut short (a full disk, ^C) leaves the previous file (or none), never a shorter one that
+    looks complete."""
+    import os
+    import tempfile
+
+    from ..ingest.export import export_articles
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f, progress_bar() as progress:
+            task = progress.add_task("export", total=None)
+            written = export_articles(store, f, keep, progress=lambda done, total: progress.update(
+                task, completed=done, total=total))
+        umask = os.umask(0)
+        os.umask(umask)
+        # mkstemp's file is private (0600); the export gets the mode any new file would.
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return written
 
 
 @app.command("stats")
