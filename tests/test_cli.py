@@ -5,6 +5,7 @@ import os
 import re
 import stat
 import threading
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -342,6 +343,13 @@ def test_eval_related_writes_what_it_shows_unjudged_and_counts_it_once_judged(tm
     assert after["judgments"] == {"files": 2, "pairs": len(rows) + 1}
     assert after["khabar"]["ndcg@10"] > before["khabar"]["ndcg@10"]
     assert "judgments: " in run(*args, "--qrels", str(judged)).stdout
+    # Where the batch cannot go: said before the lists are computed, or in one line after (no traceback).
+    for where, code, said in ((tmp_path / "no" / "x.jsonl", 2, "no such directory"), (tmp_path, 2, "a directory"),
+                              (Path("/dev/full"), 1, "cannot write /dev/full: No space left on device")):
+        if code == 1 and not where.exists():
+            continue
+        r = runner.invoke(app, [*args, "--unjudged", str(where)])
+        assert r.exit_code == code and said in r.stderr and "Traceback" not in r.output, (where, r.output)
 
 
 def test_eval_names_the_file_and_line_of_a_judgment_or_run_it_cannot_read(tmp_path):

@@ -23,7 +23,8 @@ def _qrels_option(help_text: str = "Judgments (JSON lines, ../shared/eval/README
 
 @contextmanager
 def _readable_judgments():
-    """A judgments or run file that is not one is a one-line error (exit 1), not a traceback."""
+    """A judgments or run file that is not one, or an output that cannot be written, is a
+    one-line error (exit 1), not a traceback."""
     from ..eval.metrics import EvalInputError
 
     try:
@@ -50,6 +51,9 @@ def eval_related_cmd(
     """nDCG@10, P@10, copies@10, judged@10 for Khabar and the Lucene peer, side by side."""
     from ..eval.report import evaluate_related
 
+    if unjudged and (unjudged.is_dir() or not unjudged.parent.is_dir()):  # before the minutes the lists take
+        print_error(f"--unjudged {unjudged}: {'a directory' if unjudged.is_dir() else 'no such directory'}; name a file to write")
+        raise typer.Exit(2)
     # A given run needs no database, unless its unjudged pairs are written (titles and leads).
     with _readable_judgments(), nullcontext() if run and not unjudged else open_store() as store:
         report = evaluate_related(store, state.settings, qrels, run, peer, k, use_dense=not no_dense, rule_cost=rule_cost,

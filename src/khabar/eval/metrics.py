@@ -43,7 +43,8 @@ Qrels = dict[str, dict[str, Judgment]]
 
 
 class EvalInputError(ValueError):
-    """A judgments or run file that cannot be read as one: the file, the line, what is wrong."""
+    """A judgments or run file that cannot be read as one (the file, the line, what is wrong),
+    or a file the evaluation writes that cannot be written."""
 
 
 def _read_lines(path: str | Path) -> list[str]:

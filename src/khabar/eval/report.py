@@ -9,7 +9,7 @@ from pathlib import Path
 from ..ingest.urls import article_id_for_url
 from ..settings import Settings
 from ..store import Store
-from .metrics import (BOOTSTRAP_LEVEL, Qrels, bootstrap_f1, bootstrap_mean, load_qrels, load_run, pair_metrics,
+from .metrics import (BOOTSTRAP_LEVEL, EvalInputError, Qrels, bootstrap_f1, bootstrap_mean, load_qrels, load_run, pair_metrics,
                       read_also_metrics, related_metrics)
 
 __all__ = ["evaluate_related", "evaluate_pairs", "evaluate_story_links", "compute_run", "hold_to_list_rules", "write_unjudged"]
@@ -125,12 +125,15 @@ def write_unjudged(store: Store, qrels: Qrels, run: dict[str, list[str]], picks:
         a = articles.get(ids[url])
         return {"title": a.title, "lead": a.lead} if a else {"title": None, "lead": None}
 
-    with open(path, "w", encoding="utf-8") as f:
-        for q, d, where in wanted:
-            query, doc = side(q), side(d)
-            row = {"q": q, "d": d, "shown": where, "query_title": query["title"], "query_lead": query["lead"],
-                   "title": doc["title"], "lead": doc["lead"]}
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            for q, d, where in wanted:
+                query, doc = side(q), side(d)
+                row = {"q": q, "d": d, "shown": where, "query_title": query["title"], "query_lead": query["lead"],
+                       "title": doc["title"], "lead": doc["lead"]}
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise EvalInputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return len(wanted)
 
 
