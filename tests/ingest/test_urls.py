@@ -31,3 +31,26 @@ def test_fuzz_a_canonical_url_is_its_own_canonical_form(raw):
 ])
 def test_canonical_forms(raw, expected):
     assert canonical_url(raw) == expected
+
+
+def test_a_url_finds_its_article_under_the_other_scheme_www_or_final_slash_but_its_own_first(store):
+    from datetime import datetime
+
+    from khabar.ingest.urls import article_id_for_url
+    from khabar.models import Article, analyze_article
+
+    def art(url, title):
+        return Article(url=url, outlet="a", title=title, body=[f"{title}: نص الخبر كاملاً."], published=datetime(2026, 1, 2))
+
+    stored = [art("http://www.news.test/a/1", "أمطار"), art("https://news.test/b/", "رياح"),
+              art("https://news.test/الأخبار/3", "سيول"), art("http://news.test/c", "حر"), art("https://news.test/c", "برد")]
+    store.add_articles([(a, analyze_article(a)) for a in stored])
+    ids = {a.url: store.article_id(a.url) for a in stored}
+    for url, found in [("https://www.news.test/a/1", "http://www.news.test/a/1"),  # moved to https
+                       ("http://news.test/a/1/", "http://www.news.test/a/1"),  # no www, a final slash
+                       ("https://news.test/b", "https://news.test/b/"),
+                       ("http://www.news.test/%D8%A7%D9%84%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1/3", "https://news.test/الأخبار/3"),
+                       ("http://news.test/c", "http://news.test/c"), ("https://news.test/c/", "https://news.test/c")]:
+        assert article_id_for_url(store, url) == ids[found], url  # its own address first, when stored
+    assert article_id_for_url(store, "https://news.test/a/2") is None
+    assert article_id_for_url(store, "https://other.test/a/1") is None

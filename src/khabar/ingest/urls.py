@@ -45,7 +45,10 @@ def canonical_url(url: str) -> str:
 def article_id_for_url(store, url: str) -> int | None:
     """The stored article at ``url`` after canonicalization, else None.
 
-    Arabic paths arrive both raw and percent-encoded; either spelling finds the article.
+    Arabic paths arrive both raw and percent-encoded; either spelling finds the article. When
+    neither does, the same page under the other scheme, with or without "www." and with or
+    without a final slash does: a site that moved to https, or a link copied from an address
+    bar, names the article a feed stored under its first address.
     """
     from urllib.parse import quote, unquote
 
@@ -53,8 +56,25 @@ def article_id_for_url(store, url: str) -> int | None:
         canonical = canonical_url(url)
     except InvalidURL:
         return None
-    for candidate in (canonical, unquote(canonical), quote(canonical, safe=":/?&=%#+;,@!$'()*~")):
+    spellings = (canonical, unquote(canonical), quote(canonical, safe=":/?&=%#+;,@!$'()*~"))
+    for candidate in (*spellings, *(v for s in dict.fromkeys(spellings) for v in _same_page(s))):
         aid = store.article_id(candidate)
         if aid is not None:
             return aid
     return None
+
+
+def _same_page(url: str):
+    """``url`` under the other scheme, "www." toggled, the final slash toggled: each combination
+    but ``url`` itself (the root path keeps its slash)."""
+    parts = urlsplit(url)
+    host = parts.netloc
+    hosts = (host, host[4:] if host.startswith("www.") else "www." + host)
+    path = parts.path
+    paths = (path,) if path == "/" else (path, path[:-1] if path.endswith("/") else path + "/")
+    schemes = (parts.scheme, "https" if parts.scheme == "http" else "http")
+    for scheme in schemes:
+        for h in hosts:
+            for p in paths:
+                if (scheme, h, p) != (parts.scheme, host, path):
+                    yield urlunsplit((scheme, h, p, parts.query, ""))
