@@ -16,7 +16,7 @@ from hypothesis import given, settings
 
 from khabar.ingest.fetch import BlockedAddress, Fetcher, FetchError, FetchOptions, check_address, decode_body
 from khabar.ingest.live import crawl_once, extract_article, poll_source
-from khabar.models import Source
+from khabar.models import Article, Source, analyze_article
 from khabar.testing import serve_loopback
 
 from .strategies import BODIES
@@ -541,6 +541,20 @@ def test_deleted_article_is_not_fetched_again(site, fetcher, store, settings):
     crawl_once(store, settings, fetcher)
     assert site.hits.get("/a/2.html", 0) == site_hits
     assert store.article_id(url(site, "/a/2.html")) is None
+
+
+def test_a_page_stored_or_deleted_under_another_spelling_of_its_address_is_not_fetched_again(site, fetcher, store,
+                                                                                              settings):
+    # A site that moves to https lists every article it had under new addresses: fetched again,
+    # they were stored twice, and an article deleted under its old address came back.
+    stored = Article(url=url(site, "/a/1.html").replace("http://", "https://"), outlet="test",
+                     title="افتتاح مكتبة عامة", body=["نص الخبر."])
+    store.add_articles([(stored, analyze_article(stored))])
+    store.add_tombstones([(url(site, "/a/2.html") + "/", "")])
+    store.add_source(Source(url=url(site, "/feed.xml"), name="test", kind="feed"))
+    report = crawl_once(store, settings, fetcher)[0]
+    assert "/a/1.html" not in site.hits and "/a/2.html" not in site.hits
+    assert report.new == 1 and store.article_id(url(site, "/a/1.html")) is None  # the windows-1256 page only
 
 
 def test_interrupted_round_resumes(site, fetcher, store, settings):

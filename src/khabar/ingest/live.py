@@ -30,6 +30,7 @@ from ..store import Store
 from .bulk import parse_time
 from .clean import article_from_page, clean_page
 from .fetch import Fetcher, FetchError
+from .urls import page_is_known
 from .listings import (MAX_ENTRIES, SITEMAP_CHILDREN, Listed, article_from_listing, feed_ttl, list_entries, listing_text,
                        named_feeds, sitemap_children)
 
@@ -207,7 +208,7 @@ def follow_named_feed(store: Store, fetcher: Fetcher, page: Source, feed_url: st
 
 def _ingest_url(store: Store, fetcher: Fetcher, source: Source, url: str, report: PollReport,
                 listed: Listed = Listed()) -> None:
-    if store.article_id(url) is not None or store.is_tombstoned(url):
+    if page_is_known(store, url):  # stored or deleted, under this address or another spelling of it
         return
     cached = store.http_cache_get(url) or {}
     page = None  # until the fetch gives one

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["article_id_for_url", "canonical_url", "InvalidURL"]
+__all__ = ["article_id_for_url", "canonical_url", "page_is_known", "page_spellings", "InvalidURL"]
 
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src")
 
@@ -50,18 +50,33 @@ def article_id_for_url(store, url: str) -> int | None:
     without a final slash does: a site that moved to https, or a link copied from an address
     bar, names the article a feed stored under its first address.
     """
+    for candidate in page_spellings(url):
+        aid = store.article_id(candidate)
+        if aid is not None:
+            return aid
+    return None
+
+
+def page_is_known(store, url: str) -> bool:
+    """Whether the page at ``url`` is stored or was deleted, under any of its spellings: a
+    crawl neither fetches again what it has nor brings back a deleted article when a site moves
+    to https (its feed then lists every article it stored under a new address)."""
+    return any(store.article_id(u) is not None or store.is_tombstoned(u) for u in page_spellings(url))
+
+
+def page_spellings(url: str):
+    """The addresses a page may be stored under, its own first: canonical, raw and
+    percent-encoded, then each of those under the other scheme, "www." and final slash."""
     from urllib.parse import quote, unquote
 
     try:
         canonical = canonical_url(url)
     except InvalidURL:
-        return None
-    spellings = (canonical, unquote(canonical), quote(canonical, safe=":/?&=%#+;,@!$'()*~"))
-    for candidate in (*spellings, *(v for s in dict.fromkeys(spellings) for v in _same_page(s))):
-        aid = store.article_id(candidate)
-        if aid is not None:
-            return aid
-    return None
+        return
+    spellings = dict.fromkeys((canonical, unquote(canonical), quote(canonical, safe=":/?&=%#+;,@!$'()*~")))
+    yield from spellings
+    for spelling in spellings:
+        yield from _same_page(spelling)
 
 
 def _same_page(url: str):
