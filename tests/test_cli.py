@@ -352,6 +352,28 @@ def test_eval_related_writes_what_it_shows_unjudged_and_counts_it_once_judged(tm
         assert r.exit_code == code and said in r.stderr and "Traceback" not in r.output, (where, r.output)
 
 
+def test_eval_on_a_database_without_the_judged_articles_says_so(tmp_path, demo_path):
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    wire, other = "https://wahanews.example/news/5001", "https://nahar.example/news/3102"
+    elsewhere = tmp_path / "elsewhere.jsonl"  # judgments on another corpus: a table of zeros would read as a result
+    elsewhere.write_text(json.dumps({"q": "https://x.test/1", "d": "https://x.test/2", "g": 3, "dup": True}) + "\n",
+                         encoding="utf-8")
+    for command, said in (("related", "none of the 1 judged queries"), ("dups", "none of the 1 judged pairs"),
+                          ("stories", "none of the 1 judged pairs")):
+        lexical = ["--no-dense"] if command == "related" else []
+        r = runner.invoke(app, ["--db", db, "eval", command, "--qrels", str(elsewhere), *lexical])
+        assert r.exit_code == 1 and r.stderr.startswith(f"error: {said} is in this database"), (command, r.output)
+    half = tmp_path / "half.jsonl"
+    half.write_text("".join(json.dumps(x) + "\n" for x in ({"q": wire, "d": other, "g": 2, "dup": False},
+                                                          {"q": "https://x.test/1", "d": other, "g": 2, "dup": False})),
+                    encoding="utf-8")
+    r = run("--db", db, "eval", "related", "--qrels", str(half), "--no-dense")
+    assert "queries not in this database: 1 (their lists are empty and score 0)" in r.stdout
+    assert json.loads(run("--db", db, "eval", "related", "--qrels", str(half), "--no-dense", "--json").stdout)[
+        "queries_missing"] == 1
+
+
 def test_eval_names_the_file_and_line_of_a_judgment_or_run_it_cannot_read(tmp_path):
     qrels, trec = tmp_path / "qrels.jsonl", tmp_path / "run.trec"
     qrels.write_text('{"q": "q1", "d": "d1", "g": 2, "dup": false}\n{"q": "q1", "d": "d2"}\n', encoding="utf-8")

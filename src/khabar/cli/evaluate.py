@@ -58,6 +58,11 @@ def eval_related_cmd(
     with _readable_judgments(), nullcontext() if run and not unjudged else open_store() as store:
         report = evaluate_related(store, state.settings, qrels, run, peer, k, use_dense=not no_dense, rule_cost=rule_cost,
                                   unjudged_path=unjudged)
+    missing = report.get("queries_missing", 0)
+    if missing and missing == report["khabar"]["queries"]:  # a table of zeros would read as a result
+        print_error(f"none of the {missing} judged queries is in this database ({state.settings.db}): "
+                    "import the corpus the judgments are on")
+        raise typer.Exit(1)
     if as_json:
         print_json(report)
         return
@@ -85,6 +90,8 @@ def _print_related_report(report: dict) -> None:
                   f"rules take out (run.py QUERIES 40 OUT, then --peer OUT)")
     out.print(f"queries: {report['khabar']['queries']}  dense vectors used: {report.get('dense', False)}"
               f"  lists with two copies of one another: {report.get('near_dup_lists', 'n/a')}")
+    if report.get("queries_missing"):
+        out.print(f"queries not in this database: {report['queries_missing']} (their lists are empty and score 0)")
     judgments = report["judgments"]
     if judgments["files"] > 1:
         out.print(f"judgments: {judgments['pairs']} pairs from {judgments['files']} files (a pair keeps the first file's judgment)")
@@ -147,6 +154,10 @@ def _eval_pairs(kind: str, qrels: Path, as_json: bool) -> None:
 
     with _readable_judgments(), open_store() as store:
         report = evaluate_pairs(store, state.settings, qrels, kind)
+    if report["pairs"] and report["missing"] == report["pairs"]:  # zeros that would read as a result
+        print_error(f"none of the {report['pairs']} judged pairs is in this database ({state.settings.db}): "
+                    "import the corpus the judgments are on")
+        raise typer.Exit(1)
     _print_pairs(report, as_json)
 
 

@@ -24,9 +24,11 @@ def compute_run(store: Store, settings: Settings, queries: list[str], k: int, us
     run: dict[str, list[str]] = {}
     picks: dict[str, str | None] = {}
     near_dup_lists = 0
+    missing = 0
     for q in queries:
         aid = article_id_for_url(store, q)
         if aid is None:
+            missing += 1  # its list is empty and scores 0: the report says how many
             continue
         result = engine.related(aid, k)
         ids = [s.id for s in result.similar]
@@ -36,7 +38,8 @@ def compute_run(store: Store, settings: Settings, queries: list[str], k: int, us
         arts = store.get_articles(shown)
         run[q] = [arts[s.id].url for s in result.similar]
         picks[q] = arts[result.read_also.id].url if result.read_also else None
-    return {"run": run, "read_also": picks, "near_dup_lists": near_dup_lists, "dense": engine.ranker.vectors is not None}
+    return {"run": run, "read_also": picks, "near_dup_lists": near_dup_lists, "dense": engine.ranker.vectors is not None,
+            "missing": missing}
 
 
 def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None, k: int = 10, use_dense: bool = True,
@@ -60,6 +63,7 @@ def evaluate_related(store, settings, qrels_path, run_path=None, peer_path=None,
         computed = compute_run(store, settings, list(qrels), k, use_dense)
         run, picks = computed["run"], computed["read_also"]
         report["near_dup_lists"] = computed["near_dup_lists"]
+        report["queries_missing"] = computed["missing"]
         report["dense"] = computed["dense"]
         report["read_also"] = read_also_metrics(qrels, picks)
         if rule_cost:
@@ -180,10 +184,11 @@ def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> d
         def linked(a: int, b: int) -> bool:
             return story_of.get(a) is not None and story_of.get(a) == story_of.get(b)
     ids: dict[str, int | None] = {}
-    missing = 0
+    missing = asked = 0
 
     def same(a: str, b: str) -> bool:
-        nonlocal missing
+        nonlocal missing, asked
+        asked += 1
         for u in (a, b):
             if u not in ids:
                 ids[u] = article_id_for_url(store, u)
@@ -197,6 +202,7 @@ def evaluate_pairs(store: Store, settings: Settings, qrels_path, kind: str) -> d
     result["f1_interval"] = bootstrap_f1(result.pop("per_query"))
     result["interval_level"] = BOOTSTRAP_LEVEL
     result["missing"] = missing
+    result["pairs"] = asked
     return result
 
 
