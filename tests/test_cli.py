@@ -521,6 +521,26 @@ def test_delete_tombstones_the_article_and_rebuilds_without_it(tmp_path, demo_pa
     again = json.loads(run("--db", db, "import", str(demo_path), "--json").stdout)
     assert again["new"] == 0 and again["tombstoned"] == 1  # and never comes back
     assert run("--db", db, "show", "https://alofoq.example/news/2101").exit_code == 1
+    twice = run("--db", db, "delete", "https://nahar.example/news/3102", "http://nahar.example/news/3102", "--no-index")
+    assert twice.exit_code == 0 and twice.stdout == "deleted https://nahar.example/news/3102\n"  # one page, one deletion
+
+
+def test_export_into_a_pipe_closed_early_stops_quietly(tmp_path, demo_path):
+    # `khabar export | head`: the reader has what it wanted; not "error: cannot write -: Broken pipe".
+    import fcntl
+    import subprocess
+    import sys
+
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path), "--no-index").exit_code == 0
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)  # far less than the export: the writer must block
+    code = "import sys; from khabar.cli import app; sys.argv[0] = 'khabar'; app()"
+    proc = subprocess.Popen([sys.executable, "-c", code, "--db", db, "export"], stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        assert reader.read(100).startswith(b'{"url": ')
+    assert proc.wait(60) == 141 and proc.stderr.read() == b""
 
 
 def test_related_for_a_scraped_page_that_is_not_stored(tmp_path, demo_path):

@@ -117,6 +117,7 @@ def export_cmd(
     until: Optional[datetime] = typer.Option(None, "--until", formats=DATE_FORMATS, help="Published before"),
 ) -> None:
     """Write articles as JSON lines that import reads back unchanged (a backup, a selection, other tools)."""
+    import os
     import sys
 
     from ..ingest.export import ExportFilter, export_articles
@@ -130,7 +131,11 @@ def export_cmd(
     with open_store() as store:
         try:
             if path == "-":
-                written = export_articles(store, sys.stdout, keep)
+                try:
+                    written = export_articles(store, sys.stdout, keep)
+                except BrokenPipeError:  # `khabar export | head`: the reader has what it wanted
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+                    raise typer.Exit(141) from None  # as a shell reports SIGPIPE
             elif target.exists() and not target.is_file():
                 # A pipe or a device (/dev/stdout, a FIFO another tool reads): written as it is.
                 # Moved over, the device itself would be replaced by a file.
@@ -250,8 +255,15 @@ def delete_cmd(
     missing = 0
     with open_store() as store:
         deleted = []
-        for url in urls:
-            aid = article_id_for_url(store, url)
+        # Resolved first: one page given twice (or under two spellings) is one deletion, not a
+        # deletion and then an error.
+        ids = {url: article_id_for_url(store, url) for url in urls}
+        done: set[int] = set()
+        for url, aid in ids.items():
+            if aid in done:
+                continue
+            if aid is not None:
+                done.add(aid)
             article = store.get_article(aid) if aid is not None else None
             if article is None or not store.delete_article(article.url):
                 print_error(f"no article with URL {url}")
