@@ -526,7 +526,8 @@ def test_delete_tombstones_the_article_and_rebuilds_without_it(tmp_path, demo_pa
 
 
 def test_export_into_a_pipe_closed_early_stops_quietly(tmp_path, demo_path):
-    # `khabar export | head`: the reader has what it wanted; not "error: cannot write -: Broken pipe".
+    # `khabar export | head`: the reader has what it wanted; not "error: cannot write -: Broken pipe"
+    # (the export's own write errors are one error line; a closed pipe is not an error to report).
     import fcntl
     import subprocess
     import sys
@@ -540,7 +541,7 @@ def test_export_into_a_pipe_closed_early_stops_quietly(tmp_path, demo_path):
     os.close(write_end)
     with os.fdopen(read_end, "rb") as reader:
         assert reader.read(100).startswith(b'{"url": ')
-    assert proc.wait(60) == 141 and proc.stderr.read() == b""
+    assert proc.wait(60) == 1 and proc.stderr.read() == b""  # as click ends every command on a closed pipe
 
 
 def test_related_for_a_scraped_page_that_is_not_stored(tmp_path, demo_path):

@@ -117,7 +117,6 @@ def export_cmd(
     until: Optional[datetime] = typer.Option(None, "--until", formats=DATE_FORMATS, help="Published before"),
 ) -> None:
     """Write articles as JSON lines that import reads back unchanged (a backup, a selection, other tools)."""
-    import os
     import sys
 
     from ..ingest.export import ExportFilter, export_articles
@@ -131,11 +130,7 @@ def export_cmd(
     with open_store() as store:
         try:
             if path == "-":
-                try:
-                    written = export_articles(store, sys.stdout, keep)
-                except BrokenPipeError:  # `khabar export | head`: the reader has what it wanted
-                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
-                    raise typer.Exit(141) from None  # as a shell reports SIGPIPE
+                written = export_articles(store, sys.stdout, keep)
             elif target.exists() and not target.is_file():
                 # A pipe or a device (/dev/stdout, a FIFO another tool reads): written as it is.
                 # Moved over, the device itself would be replaced by a file.
@@ -143,7 +138,9 @@ def export_cmd(
                     written = export_articles(store, f, keep)
             else:  # through a symlink to the file it names (moved over, the link would become a file)
                 written = _export_to_file(store, target.resolve(), keep)
-        except OSError as exc:  # a full disk, a closed pipe, a folder not writable
+        except BrokenPipeError:  # `khabar export | head`: quiet, as every command's (click ends it, exit 1)
+            raise
+        except OSError as exc:  # a full disk, a folder not writable
             print_error(f"cannot write {path}: {exc.strerror or exc}")
             raise typer.Exit(1) from None
     print_error(f"{written} article{'' if written == 1 else 's'} written", "export", "green")
