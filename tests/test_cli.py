@@ -249,6 +249,22 @@ def test_a_file_that_is_no_text_is_refused_not_cleaned_into_mojibake(tmp_path, d
     assert run("clean", str(bell)).stdout.startswith("أمطار غزيرة")
 
 
+def test_crawl_stops_on_sigterm_and_says_so(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = str(tmp_path / "k.db")
+    code = "import sys; from khabar.cli import app; sys.argv[0] = 'khabar'; app()"
+    proc = subprocess.Popen([sys.executable, "-c", code, "--db", db, "crawl"], stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # started: the scheduler waits for its next round
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0
+    log = proc.stderr.read()
+    assert "stopping (SIGTERM)" in log and log.rstrip().endswith("stopped") and "Traceback" not in log
+
+
 def test_sources_list_shows_whole_urls_and_the_last_error(tmp_path):
     from khabar.store import SQLiteStore
 

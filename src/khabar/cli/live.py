@@ -225,12 +225,18 @@ def crawl_cmd(
     from ..ingest.fetch import Fetcher, FetchOptions
     from ..ingest.live import crawl_forever, crawl_once
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # our fetcher logs each request once
     log = logging.getLogger("khabar.crawl")
+    stop = threading.Event()
+
+    def stop_on(signum, _frame):
+        # The page being stored is finished and the round ends there; the log says why it stopped.
+        log.info("stopping (%s): the round ends after the page in hand", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stop_on)
+    signal.signal(signal.SIGINT, stop_on)
     settings = with_embedded_arrivals(state.settings) if embed else state.settings
     store = open_store()
     fetcher = Fetcher(FetchOptions(per_host_delay=delay, proxy=settings.proxy or None))
@@ -247,3 +253,5 @@ def crawl_cmd(
     finally:
         fetcher.close()
         store.close()
+    if stop.is_set():
+        log.info("stopped")
