@@ -272,3 +272,18 @@ def test_a_date_in_the_future_is_dropped_and_cannot_take_over_the_front_page(sto
     assert plausible_published(datetime(2015, 8, 1), None) == datetime(2015, 8, 1)
     assert plausible_published(datetime(2026, 1, 6, 9), datetime(2026, 1, 5, 10)) == datetime(2026, 1, 6, 9)
     assert plausible_published(datetime(2026, 1, 6, 11), datetime(2026, 1, 5, 10)) is None
+
+
+def test_a_page_named_by_another_spelling_of_its_address_is_the_stored_or_deleted_page(store, tmp_path):
+    # http:// and https://, "www." or not, a final slash or not: one page. A file naming a page
+    # deleted as http://… brought it back as https://….
+    first = [_rec(1, url="http://news.test/a/1"), _rec(1, url="https://www.news.test/a/1/"), _rec(2, url="http://news.test/a/2")]
+    report = import_paths(store, [_zip(tmp_path / "1.zip", first)])
+    assert (report.new, report.existing) == (2, 1)  # named twice in one file: stored once
+    assert store.delete_article("http://news.test/a/2")
+    again = [_rec(1, url="https://news.test/a/1"), _rec(2, url="https://news.test/a/2/"), _rec(3, url="https://news.test/a/3")]
+    report = import_paths(store, [_zip(tmp_path / "2.zip", again)])
+    assert (report.new, report.existing, report.tombstoned) == (1, 1, 1)
+    assert store.stats()["articles"] == 2 and store.article_id("https://news.test/a/3") is not None
+    assert store.known_urls(["http://news.test/a/1", "http://news.test/a/2", "http://nowhere.test/"]) == {
+        "http://news.test/a/1": "stored", "http://news.test/a/2": "deleted"}

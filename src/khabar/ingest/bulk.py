@@ -32,7 +32,7 @@ from ..store import Store
 from .clean import article_from_page, clean_page, plausible_published
 from .outlets import KNOWN_OUTLETS
 from .salvage import salvage_json_array, salvage_jsonl, salvage_zip
-from .urls import InvalidURL, canonical_url
+from .urls import InvalidURL, canonical_url, page_spellings
 
 __all__ = ["ImportOptions", "ImportReport", "ImportFileError", "import_paths", "expand_paths", "record_to_article"]
 
@@ -434,6 +434,7 @@ def _store_file(store: Store, report: ImportReport, path: Path, total: int, conv
         done += CHUNK
         if progress:
             progress(path.name, min(done, total), total)
+    batch = _new_pages(store, report, batch)
     names = {**{a.outlet: KNOWN_OUTLETS[a.outlet] for a, _ in batch if a.outlet in KNOWN_OUTLETS}, **names}
     if names:
         store.set_outlet_names(names)
@@ -443,6 +444,27 @@ def _store_file(store: Store, report: ImportReport, path: Path, total: int, conv
     report.tombstoned += result.tombstoned
     report.exact_duplicates += result.exact_duplicates
     report.new_ids.extend(result.new_ids)
+
+
+def _new_pages(store: Store, report: ImportReport, batch: list[tuple[Article, Analysis]]) -> list:
+    """The articles whose page is neither stored nor deleted under another spelling of its
+    address (the other scheme, "www.", a final slash, percent-encoding), counted as already
+    stored or deleted before otherwise. Their own address is the store's to check
+    (``add_articles``); a page deleted as http://… does not come back as https://…, and one
+    file naming a page twice stores it once."""
+    others = {a.url: [u for u in page_spellings(a.url) if u != a.url] for a, _ in batch}
+    known = store.known_urls([u for spellings in others.values() for u in spellings])
+    kept, taken = [], set()
+    for item in batch:
+        found = [known[u] for u in others[item[0].url] if u in known]
+        if "deleted" in found:
+            report.tombstoned += 1
+        elif found or not taken.isdisjoint(others[item[0].url]):  # stored, or earlier in this file
+            report.existing += 1
+        else:
+            kept.append(item)
+            taken.add(item[0].url)
+    return kept
 
 
 CHUNK = 250

@@ -110,6 +110,11 @@ class Store(ABC):
     def is_tombstoned(self, url: str) -> bool: ...
 
     @abstractmethod
+    def known_urls(self, urls: list[str]) -> dict[str, str]:
+        """Those of ``urls`` that are stored ("stored") or were deleted ("deleted"), in a few
+        reads: an import asks this of every spelling of its articles' addresses at once."""
+
+    @abstractmethod
     def tombstones(self) -> list[tuple[str, str]]:
         """(url, content hash) of every deleted article."""
 

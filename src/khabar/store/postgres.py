@@ -250,6 +250,12 @@ class PostgresStore(Store):
     def is_tombstoned(self, url: str) -> bool:
         return self._one("SELECT 1 FROM tombstones WHERE url = %s", (url,)) is not None
 
+    def known_urls(self, urls):
+        urls = list(dict.fromkeys(urls))
+        known = {r[0]: "deleted" for r in self._all("SELECT url FROM tombstones WHERE url = ANY(%s)", (urls,))}
+        known.update((r[0], "stored") for r in self._all("SELECT url FROM articles WHERE url = ANY(%s)", (urls,)))
+        return known
+
     def tombstones(self) -> list[tuple[str, str]]:
         return [tuple(r) for r in self._all("SELECT url, content_hash FROM tombstones ORDER BY url")]
 

@@ -249,6 +249,14 @@ class SQLiteStore(Store):
     def is_tombstoned(self, url: str) -> bool:
         return self._db.execute("SELECT 1 FROM tombstones WHERE url = ?", (url,)).fetchone() is not None
 
+    def known_urls(self, urls):
+        known: dict[str, str] = {}
+        for chunk in chunks(list(dict.fromkeys(urls)), 500):
+            marks = ",".join("?" * len(chunk))
+            known.update((r[0], "deleted") for r in self._db.execute(f"SELECT url FROM tombstones WHERE url IN ({marks})", chunk))
+            known.update((r[0], "stored") for r in self._db.execute(f"SELECT url FROM articles WHERE url IN ({marks})", chunk))
+        return known
+
     def tombstones(self) -> list[tuple[str, str]]:
         return [tuple(r) for r in self._db.execute("SELECT url, content_hash FROM tombstones ORDER BY url")]
 
