@@ -116,9 +116,9 @@ def print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
-# The steps of an index build (pipeline.build_indexes), as a spinner names them.
 MAX_COUNT = 10**9  # bound of a count or offset option: past any real page, within what a database binds
 
+# The steps of an index build (pipeline.build_indexes), as a spinner names them.
 STEP_NAMES = {"load": "reading articles", "lexical": "lexical index", "copies": "copies", "stories": "stories",
               "ann": "ANN index of the e5 vectors"}
 

@@ -275,7 +275,7 @@ def _numeric_date(value: str) -> datetime | None:
         return None
 
 
-def unreadable_date(record: dict) -> str | None:
+def _unreadable_date(record: dict) -> str | None:
     """A date the record gives that ``parse_time`` cannot read (its article is stored undated,
     and the import report says so: a dump in an unknown date format would otherwise lose every
     time silently, and with them recency, stories and the latest pages)."""
@@ -477,7 +477,7 @@ def _convert_chunk(records: list, options: ImportOptions) -> list:
     out: list = []
     for record in records:
         try:
-            out.append((*record_to_article(record, options), unreadable_date(record)))
+            out.append((*record_to_article(record, options), _unreadable_date(record)))
         except BadRecord as exc:
             out.append(str(exc))
     return out

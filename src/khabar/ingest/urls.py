@@ -61,7 +61,7 @@ def page_is_known(store, url: str) -> bool:
     """Whether the page at ``url`` is stored or was deleted, under any of its spellings: a
     crawl neither fetches again what it has nor brings back a deleted article when a site moves
     to https (its feed then lists every article it stored under a new address)."""
-    return any(store.article_id(u) is not None or store.is_tombstoned(u) for u in page_spellings(url))
+    return bool(store.known_urls(list(page_spellings(url))))
 
 
 def page_spellings(url: str):
