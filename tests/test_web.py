@@ -288,6 +288,8 @@ def test_a_search_forms_days_are_the_readers_days_both_included():
     assert day_bounds("", " ", riyadh) == (None, None, [])
     assert day_bounds("2026-13-01", "soon", utc) == (None, None, ["2026-13-01", "soon"])
     assert day_bounds("2026-03-01", "9999-12-31", utc)[1] is None  # the last day there is: no end
+    # Days at the ends of the calendar, east of UTC: before any time there is, not an OverflowError (a 500).
+    assert day_bounds("0001-01-01", "", riyadh)[0] == datetime.min
     # A full time (a hand-made link) is an instant: naive in the zone, "until" before it.
     assert day_bounds("2026-03-01T08:15", "2026-03-01T09:00+00:00", riyadh) == (datetime(2026, 3, 1, 5, 15),
                                                                                datetime(2026, 3, 1, 9), [])
@@ -618,6 +620,10 @@ def test_a_missing_page_is_an_arabic_page_and_the_api_keeps_json(client):
     assert client.get("/api/articles/abc").status_code == 422
     for path in (f"/api/articles/{huge}", f"/api/articles/{huge}/related", f"/api/stories/{huge}", f"/stories/{huge}/feed.atom"):
         assert client.get(path).status_code == 404, path
+    for path in ("/api/articles?since=9999-12-31T23:00-05:00", "/api/articles?until=0001-01-01T00:00%2B05:00",
+                 "/api/search?q=السيول&since=9999-12-31T23:00-05:00", "/search?q=السيول&since=0001-01-01T01:00%2B05:00"):
+        assert client.get(path).status_code == 200, path  # a bound past the calendar's ends: nothing before or after it
+    assert client.get("/api/articles?until=0001-01-01T00:00%2B05:00").json()["articles"] == []
     paging = {"/api/articles": 422, "/api/latest": 422, "/api/stories": 422, "/api/search?q=x": 422,
               "/latest": 400, "/outlets/alofoq": 400, "/search?q=x": 400}  # an offset past any page
     for path, status in paging.items():

@@ -20,7 +20,12 @@ __all__ = ["Source", "Article", "Analysis", "RelatedItem", "analyze_article", "c
 def naive_utc(t: datetime) -> datetime:
     """``t`` as Khabar keeps times, stored and compared: naive UTC (an aware time converted, a
     naive one taken as UTC already)."""
-    return t.astimezone(timezone.utc).replace(tzinfo=None) if t.tzinfo is not None else t
+    if t.tzinfo is None:
+        return t
+    try:
+        return t.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it: before or after any time there is
+        return datetime.min if t.year == 1 else datetime.max
 
 
 DEFAULT_POLL_MINUTES = 15  # between two polls of a source that names no interval of its own

@@ -385,7 +385,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_html(request: Request, q: str = Query("", max_length=500), outlet: Optional[str] = None,
-                    since: str = Query("", max_length=64), until: str = Query("", max_length=64), offset: int = Query(0, ge=0, le=MAX_OFFSET),
+                    since: str = Query("", max_length=64), until: str = Query("", max_length=64),
+                    offset: int = Query(0, ge=0, le=MAX_OFFSET),
                     sort: Literal["relevance", "newest"] = "relevance", semantic: bool = False):
         since_dt, until_dt, bad_dates = day_bounds(since, until, zone)  # a bad date is ignored, and said so
         served = engine()

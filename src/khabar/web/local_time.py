@@ -65,9 +65,10 @@ def time_element(value, zone: ZoneInfo, minutes: bool = True) -> Markup:
 
 
 def day_bounds(since: str, until: str, zone: ZoneInfo) -> tuple[datetime | None, datetime | None, list[str]]:
-    """A page form's "from" and "to" days as bounds in naive UTC (as times are compared): from the start of ``since`` to the end
-    of ``until`` (both days included), the days being the reader's, in ``zone``, as the page
-    dates its articles; and the values that are no date (the page says it ignored them).
+    """A page form's "from" and "to" days as bounds in naive UTC (as times are compared): from
+    the start of ``since`` to the end of ``until`` (both days included), the days being the
+    reader's, in ``zone``, as the page dates its articles; and the values that are no date
+    (the page says it ignored them).
 
     Why: read as UTC instants, "to 1 August" ended at the start of 1 August, so a search of
     one day (from 1 August to 1 August) found nothing, and in Riyadh a day began at 03:00.
