@@ -61,8 +61,7 @@ def eval_related_cmd(
     missing = report.get("queries_missing", 0)
     if missing and missing == report["khabar"]["queries"]:  # a table of zeros would read as a result
         print_error(f"none of the {missing} judged queries is in this database ({state.settings.db}): "
-                    "import the corpus the judgments are on")
-        raise typer.Exit(1)
+                    "Khabar's lists are all empty; import the corpus the judgments are on", "warning", "yellow")
     if as_json:
         print_json(report)
         return
@@ -156,8 +155,7 @@ def _eval_pairs(kind: str, qrels: Path, as_json: bool) -> None:
         report = evaluate_pairs(store, state.settings, qrels, kind)
     if report["pairs"] and report["missing"] == report["pairs"]:  # zeros that would read as a result
         print_error(f"none of the {report['pairs']} judged pairs is in this database ({state.settings.db}): "
-                    "import the corpus the judgments are on")
-        raise typer.Exit(1)
+                    "every figure is 0; import the corpus the judgments are on", "warning", "yellow")
     _print_pairs(report, as_json)
 
 
