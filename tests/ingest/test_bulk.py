@@ -287,3 +287,15 @@ def test_a_page_named_by_another_spelling_of_its_address_is_the_stored_or_delete
     assert store.stats()["articles"] == 2 and store.article_id("https://news.test/a/3") is not None
     assert store.known_urls(["http://news.test/a/1", "http://news.test/a/2", "http://nowhere.test/"]) == {
         "http://news.test/a/1": "stored", "http://news.test/a/2": "deleted"}
+
+
+def test_a_utf16_file_with_its_byte_order_mark_imports(store, tmp_path):
+    # What Windows tools write as "Unicode": read as UTF-8 it was "not valid JSON" from its first byte.
+    array, lines, cut = tmp_path / "a.json", tmp_path / "b.jsonl", tmp_path / "c.json"
+    array.write_bytes(json.dumps([_rec(1), _rec(2)], ensure_ascii=False).encode("utf-16"))  # little-endian, BOM
+    lines.write_bytes(b"\xfe\xff" + "\n".join(json.dumps(_rec(n), ensure_ascii=False) for n in (3, 4)).encode("utf-16-be"))
+    whole = json.dumps([_rec(5), _rec(6)], ensure_ascii=False).encode("utf-16")
+    cut.write_bytes(whole[: len(whole) - 41])  # cut inside the last record, on an odd byte
+    report = import_paths(store, [array, lines, cut])
+    assert report.new == 5 and len(report.errors) == 1 and "salvaged the 1 whole records" in report.errors[0]
+    assert store.get_article(store.article_id(_rec(3)["url"])).title == "عنوان 3"

@@ -11,6 +11,7 @@ are, so an export imports back unchanged (``ingest.export``).
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -99,6 +100,10 @@ def expand_paths(paths: list[str | Path]) -> list[Path]:
 
 
 def _decode(data: bytes) -> str:
+    # A UTF-16 file with its byte order mark (what Windows tools write as "Unicode") is read as
+    # such: read as UTF-8 it was "not valid JSON" from its first byte.
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace").lstrip("\ufeff")  # a cut last character: U+FFFD
     # surrogateescape keeps invalid bytes as lone surrogates: the file still parses and
     # only the records that contain them are rejected (see _check_text).
     return data.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
