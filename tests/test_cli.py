@@ -291,6 +291,21 @@ def test_sources_list_shows_whole_urls_and_the_last_error(tmp_path):
     assert gone.exit_code == 1 and "no source 1" in gone.output
 
 
+def test_a_feeds_password_stays_out_of_listings_and_a_private_address_is_flagged_when_added(tmp_path):
+    db = str(tmp_path / "k.db")
+    secret = "https://reader:s3cret@news.example.com/private/feed.xml"
+    added = run("--db", db, "sources", "add", secret)
+    assert added.stdout == "source 1: https://reader:***@news.example.com/private/feed.xml (feed, every 15 min)\n"
+    assert "s3cret" not in run("--db", db, "sources", "list").stdout
+    assert json.loads(run("--db", db, "sources", "list", "--json").stdout)[0]["url"] == secret  # the data keeps it
+    for url, flagged in (("http://169.254.169.254/latest/", True), ("http://[::1]/feed", True),
+                         ("http://8.8.8.8/rss", False), ("https://news.example.org/rss", False)):
+        r = run("--db", db, "sources", "add", url)
+        assert ("is not a public address: every poll will be refused" in r.stderr) == flagged, url
+    r = run("--db", db, "sources", "add", "http://10.0.0.5/rss", "--allow-private")
+    assert r.stderr == "" and "private addresses allowed" in r.stdout
+
+
 def test_eval_related_lists_the_biggest_losses_with_whole_query_urls(tmp_path):
     q = "http://www.example-news.com.sa/Local/News_Detail.aspx?ArticleID=123456&CategoryID=5"
     qrels = tmp_path / "qrels.jsonl"

@@ -456,6 +456,17 @@ def test_conditional_get_gives_304(site, fetcher):
     assert second.not_modified and "/feed.xml" in site.conditional
 
 
+def test_a_feeds_password_is_sent_but_never_logged(site, fetcher, store, settings, caplog):
+    feed = url(site, "/feed.xml").replace("http://", "http://reader:s3cret@")
+    store.add_source(Source(url=feed, name="test", kind="feed"))
+    with caplog.at_level("INFO"):
+        report = crawl_once(store, settings, fetcher)[0]
+    assert report.new == 3 and report.source == feed.replace("s3cret", "***")
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("khabar"))  # httpx is kept at WARNING
+    assert "s3cret" not in ours and "s3cret" not in "\n".join(fetcher.recent)
+    assert "GET http://reader:***@" in ours
+
+
 def test_windows_1256_and_mislabeled_pages_decode():
     text = "مرحبا بالعالم"
     assert decode_body(text.encode("cp1256"), "text/html; charset=windows-1256") == text

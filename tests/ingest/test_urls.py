@@ -54,3 +54,16 @@ def test_a_url_finds_its_article_under_the_other_scheme_www_or_final_slash_but_i
         assert article_id_for_url(store, url) == ids[found], url  # its own address first, when stored
     assert article_id_for_url(store, "https://news.test/a/2") is None
     assert article_id_for_url(store, "https://other.test/a/1") is None
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("https://reader:s3cret@news.test/feed.xml", "https://reader:***@news.test/feed.xml"),
+    ("https://reader:s3cret@news.test:8443/f?x=1", "https://reader:***@news.test:8443/f?x=1"),
+    ("https://reader@news.test/feed.xml", "https://reader@news.test/feed.xml"),  # no password: nothing to hide
+    ("https://news.test/feed.xml", "https://news.test/feed.xml"),
+    ("http://[::1", "http://[::1"),  # not a URL: as it is
+])
+def test_a_password_in_a_url_is_not_shown(url, shown):
+    from khabar.ingest.urls import shown_url
+
+    assert shown_url(url) == shown

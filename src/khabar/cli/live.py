@@ -6,6 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional
+from urllib.parse import urlsplit
 
 import typer
 
@@ -111,7 +112,7 @@ def sources_add(
                                         help=f"Minutes between polls (default {DEFAULT_POLL_MINUTES}); adding a source again with --every changes it"),
 ) -> None:
     """Follow a source (a site's home page given as a feed hands over to the feed it names)."""
-    from ..ingest.urls import InvalidURL, canonical_url
+    from ..ingest.urls import InvalidURL, canonical_url, shown_url
     from ..models import Source
 
     require_choice("--kind", kind, ("feed", "page", "sitemap"))
@@ -122,14 +123,38 @@ def sources_add(
         raise typer.Exit(2) from None
     with open_store() as store:
         src = store.add_source(Source(url=url, name=name or url, kind=kind, allow_private=allow_private, every_minutes=every))
-        out.print(f"source {src.id}: {url} ({kind}, every {every or DEFAULT_POLL_MINUTES} min"
+        out.print(f"source {src.id}: {shown_url(url)} ({kind}, every {every or DEFAULT_POLL_MINUTES} min"
                   f"{', private addresses allowed' if allow_private else ''})")
+    host = urlsplit(url).hostname or ""
+    if not allow_private and _private_literal(host):  # a name is judged where the fetch connects, not here
+        print_error(f"{host} is not a public address: every poll will be refused unless the source is added "
+                    "with --allow-private", "warning", "yellow")
+
+
+def _private_literal(host: str) -> bool:
+    """An IP address written in the URL that the fetcher's SSRF guard will refuse (the guard's
+    own test; an address needs no lookup)."""
+    import ipaddress
+
+    from ..ingest.fetch import BlockedAddress, public_addresses
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name, resolved at each fetch
+    try:
+        public_addresses(host, 80)
+    except BlockedAddress:
+        return True
+    return False
 
 
 @sources_app.command("list")
 def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """Sources with health: last success, last error, consecutive failures, next poll."""
     from dataclasses import asdict
+
+    from ..ingest.urls import shown_url
 
     with open_store() as store:
         sources = store.list_sources()
@@ -141,7 +166,7 @@ def sources_list(as_json: bool = typer.Option(False, "--json")) -> None:
     out.print(f"{'id':>4}  {'kind':7}  {'on':3}  {'every':>5}  {'fails':>5}  {'last success':19}  {'next poll':19}  url")
     for s in sources:
         out.print(f"{s.id:>4}  {s.kind:7}  {'yes' if s.enabled else 'no':3}  {str(s.every_minutes or DEFAULT_POLL_MINUTES) + 'm':>5}  "
-                  f"{s.consecutive_failures:>5}  {minute_text(s.last_success) or '—':19}  {(minute_text(s.next_poll) or 'now') if s.enabled else '—':19}  {s.url}")
+                  f"{s.consecutive_failures:>5}  {minute_text(s.last_success) or '—':19}  {(minute_text(s.next_poll) or 'now') if s.enabled else '—':19}  {shown_url(s.url)}")
         if s.last_error:
             out.print(f"{'':6}last error: {s.last_error}")
 

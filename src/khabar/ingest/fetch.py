@@ -32,6 +32,7 @@ import httpcore
 import httpx
 
 from .. import __version__
+from .urls import shown_url
 
 __all__ = ["FetchOptions", "FetchResult", "FetchError", "BlockedAddress", "Fetcher", "decode_body", "check_address", "public_addresses"]
 
@@ -328,7 +329,7 @@ class Fetcher:
                 except httpx.HTTPError as exc:
                     raise FetchError(f"connection failed: {type(exc).__name__}") from None
             conditional = " (conditional)" if headers else ""
-            line = f"GET {url}{conditional} → {result.status if result else 'timeout'}"
+            line = f"GET {shown_url(url)}{conditional} → {result.status if result else 'timeout'}"
             self.recent.append(line)
             log.info(line)
             if result is not None and result.status not in (429, 500, 502, 503, 504):

@@ -30,7 +30,7 @@ from ..store import Store
 from .bulk import parse_time
 from .clean import article_from_page, clean_page
 from .fetch import Fetcher, FetchError
-from .urls import page_is_known
+from .urls import page_is_known, shown_url
 from .listings import (MAX_ENTRIES, SITEMAP_CHILDREN, Listed, article_from_listing, feed_ttl, list_entries, listing_text,
                        named_feeds, sitemap_children)
 
@@ -113,7 +113,7 @@ def _outlet_key(source: Source) -> str:
 
 def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.Event | None = None,
                 discover: bool = True) -> PollReport:
-    report = PollReport(source=source.url)
+    report = PollReport(source=shown_url(source.url))  # a feed's password stays out of the log
     asked = None
     try:
         listing = fetcher.fetch(source.url, source.etag, source.last_modified, allow_private=source.allow_private)
@@ -148,7 +148,7 @@ def poll_source(store: Store, fetcher: Fetcher, source: Source, stop: threading.
         source.consecutive_failures = 0
         source.next_poll = (_now() + poll_interval(source, asked)).isoformat()
     except FetchError as exc:
-        report.errors.append(f"{source.url}: {exc.reason}")
+        report.errors.append(f"{shown_url(source.url)}: {exc.reason}")
         source.last_error = exc.reason
         source.consecutive_failures += 1
         interval = poll_interval(source)
@@ -202,7 +202,7 @@ def follow_named_feed(store: Store, fetcher: Fetcher, page: Source, feed_url: st
     page.consecutive_failures = 0
     store.update_source(page)
     report = poll_source(store, fetcher, feed, stop, discover=False)  # that feed is one, or an error
-    report.source = f"{page.url} → {feed_url}"
+    report.source = f"{shown_url(page.url)} → {shown_url(feed_url)}"
     return report
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["article_id_for_url", "canonical_url", "page_is_known", "page_spellings", "InvalidURL"]
+__all__ = ["article_id_for_url", "canonical_url", "page_is_known", "page_spellings", "shown_url", "InvalidURL"]
 
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src")
 
@@ -93,3 +93,16 @@ def _same_page(url: str):
             for p in paths:
                 if (scheme, h, p) != (parts.scheme, host, path):
                     yield urlunsplit((scheme, h, p, parts.query, ""))
+
+
+def shown_url(url: str) -> str:
+    """``url`` as logs and listings print it: a password in it (a feed behind basic auth,
+    https://user:pass@host/feed) replaced by "***". The stored and fetched URL keeps it."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"{parts.username}:***@{host}", parts.path, parts.query, parts.fragment))
