@@ -609,6 +609,23 @@ def test_related_for_a_text_that_is_not_stored(client):
     assert client.post("/api/related", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
 
 
+def test_a_request_body_past_its_bound_is_refused_before_it_is_read_and_errors_quote_little(client):
+    # A 180 MB POST was read and parsed whole (the server grew by 1 GB), and the 422 quoted it back (60 MB).
+    from khabar.web.limits import MAX_BODY_BYTES, QUOTED_INPUT
+
+    huge = json.dumps({"title": "x", "body": "س" * MAX_BODY_BYTES}).encode()
+    r = client.post("/api/related", content=huge, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json() == {"detail": f"request body too large (at most {MAX_BODY_BYTES} bytes)"}
+    chunked = client.post("/api/related", content=iter([huge[i:i + 65536] for i in range(0, len(huge), 65536)]),
+                          headers={"content-type": "application/json"})  # no Content-Length: counted as it comes
+    assert chunked.status_code == 413
+    long = client.post("/api/related", json={"title": "x", "body": "نص" * 150_000})  # within the bound, too long a text
+    assert long.status_code == 422 and len(long.content) < 2_000
+    error = long.json()["detail"][0]
+    assert error["type"] == "string_too_long" and error["input"] == "نص" * (QUOTED_INPUT // 2) + "…"
+    assert client.post("/api/related", json={"title": "سيول", "body": "جرفت السيول السيارات"}).status_code == 200
+
+
 def test_a_missing_page_is_an_arabic_page_and_the_api_keeps_json(client):
     huge = 10**23  # past 64 bits: no row can have it, and binding it used to answer 500
     for path in ("/stories/999999", "/articles/999999", "/articles/abc", "/outlets/nope", "/nothing-here",
