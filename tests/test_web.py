@@ -609,9 +609,19 @@ def test_related_for_a_text_that_is_not_stored(client):
     assert client.post("/api/related", content=b"not json", headers={"content-type": "application/json"}).status_code == 422
 
 
+def test_head_is_answered_as_get_without_the_body(client):
+    # Feed readers, uptime checks and link checkers ask HEAD; every page and feed answered 405.
+    for path in ("/", "/feeds/top.atom", "/api/health", "/search?q=السيول", "/articles/999999"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code and head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers["content-length"] == got.headers["content-length"], path  # as sent (gzip or not)
+    assert client.head("/feeds/top.atom").headers["etag"] == client.get("/feeds/top.atom").headers["etag"]
+
+
 def test_a_request_body_past_its_bound_is_refused_before_it_is_read_and_errors_quote_little(client):
     # A 180 MB POST was read and parsed whole (the server grew by 1 GB), and the 422 quoted it back (60 MB).
-    from khabar.web.limits import MAX_BODY_BYTES, QUOTED_INPUT
+    from khabar.web.middleware import MAX_BODY_BYTES, QUOTED_INPUT
 
     huge = json.dumps({"title": "x", "body": "س" * MAX_BODY_BYTES}).encode()
     r = client.post("/api/related", content=huge, headers={"content-type": "application/json"})

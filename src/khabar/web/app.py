@@ -32,7 +32,7 @@ from ..pipeline import load_engine
 from ..settings import Settings
 from ..store import open_store
 from . import feeds, search, views
-from .limits import MAX_BODY_BYTES, BodyLimit, short_errors
+from .middleware import MAX_BODY_BYTES, BodyLimit, HeadAsGet, short_errors
 from .local_time import check_timezone, day_bounds, time_element
 from .plural import arabic_count, arabic_window
 
@@ -127,6 +127,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Pages, feeds and JSON are Arabic text: gzip takes 60-80% off what crosses the network (the demo's).
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # a body is refused before it is read whole
+    app.add_middleware(HeadAsGet)  # outermost of these: HEAD gets GET's headers, gzip's included
     if settings.cors_origins:
         # The API from other sites' pages (a related block on a publisher's article, say): reads,
         # and POST /api/related; never credentials.

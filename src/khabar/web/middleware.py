@@ -1,8 +1,11 @@
-"""What one request may cost the server: its body's size, and the size of the error it gets back.
+"""HTTP below the routes: HEAD answered as GET is, and what one request may cost the server
+(its body's size, and the size of the error it gets back).
 
-Why: FastAPI reads a request body whole before validating it, and its 422 answer quotes the
-invalid input whole. A 180 MB POST to /api/related was read, parsed (the server grew by 1 GB)
-and answered with 60 MB quoting it back, for a text field that may hold 200,000 characters.
+Why: FastAPI routes answer GET only, so HEAD (feed readers, uptime checks, link checkers) got
+405 on every page and feed. And FastAPI reads a request body whole before validating it, and
+its 422 answer quotes the invalid input whole: a 180 MB POST to /api/related was read, parsed
+(the server grew by 1 GB) and answered with 60 MB quoting it back, for a text field that may
+hold 200,000 characters.
 """
 
 from __future__ import annotations
@@ -11,12 +14,34 @@ import json
 
 from fastapi import HTTPException
 
-__all__ = ["BodyLimit", "MAX_BODY_BYTES", "short_errors"]
+__all__ = ["BodyLimit", "HeadAsGet", "MAX_BODY_BYTES", "short_errors"]
 
 # The largest body the API takes: POST /api/related's 200,000-character text, each character
 # escaped in JSON (\uXXXX, 6 bytes), with room for the title.
 MAX_BODY_BYTES = 2_000_000
 QUOTED_INPUT = 200  # characters of an invalid input a 422 answer quotes back
+
+
+class HeadAsGet:
+    """ASGI middleware: a HEAD request is answered as its GET would be (status and headers,
+    Content-Length included), without the body."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message):
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b""})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 class _TooLarge(HTTPException):
