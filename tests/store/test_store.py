@@ -72,6 +72,24 @@ def test_a_file_that_is_not_a_database_is_a_clear_error_and_is_left_alone(tmp_pa
     assert path.read_bytes().startswith(b"not a database")
 
 
+def test_a_url_of_another_kind_of_database_is_refused_not_taken_for_a_file(tmp_path, monkeypatch):
+    # Taken as a path, mysql://host/db became a SQLite file in a folder called "mysql:".
+    import pytest
+
+    from khabar.store import StoreUnavailable, open_store
+
+    monkeypatch.chdir(tmp_path)
+    for url in ("mysql://host/news", "redis://localhost:6379/0", "sqlite://x.db"):
+        with pytest.raises(StoreUnavailable, match=r":// is no store Khabar opens"):
+            open_store(url)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(StoreUnavailable, match="no database named"):
+        open_store(" ")
+    for url, path in (("sqlite:///news.db", tmp_path / "news.db"), (f"sqlite:///{tmp_path}/abs.db", tmp_path / "abs.db")):
+        open_store(url).close()  # SQLAlchemy's spelling of a file
+        assert path.exists(), url
+
+
 def test_a_database_from_a_newer_khabar_is_refused(tmp_path):
     import sqlite3
 
