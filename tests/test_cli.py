@@ -63,6 +63,7 @@ def test_import_stats_related_dups_stories(tmp_path, demo_path):
     explained = run("--db", db, "related", "https://wahanews.example/news/5001", "--explain").stdout
     listed = sum(1 for line in explained.splitlines() if re.match(r"^ ?\d+\. |^إقرأ أيضاً", line))
     assert listed > 1 and explained.count("      why: lexical ") == listed  # a reason under every item
+    assert "of the article's own" in explained  # the share is of its match with itself, the best there is
     data = json.loads(run("--db", db, "related", "https://wahanews.example/news/5001", "--explain", "--json").stdout)
     assert data["similar"] and all(set(s["why"]) == {"lexical_share", "e5_cosine", "days_apart", "shared_terms"}
                                    for s in data["similar"])

@@ -102,7 +102,7 @@ def related_cmd(
 def _print_why(card: dict) -> None:
     why = card.get("why")
     if why:
-        parts = [f"lexical {why['lexical_share']:.2f} of the best"]
+        parts = [f"lexical {why['lexical_share']:.2f} of the article's own"]  # its match with itself is the best there is
         if why["e5_cosine"] is not None:
             parts.append(f"e5 {why['e5_cosine']:.3f}")
         if why["days_apart"] is not None:

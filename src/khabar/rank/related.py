@@ -184,9 +184,10 @@ class Ranker:
     def explain(self, aid: int, title_terms: list[str], body_terms: list[str], others: list[int],
                 terms: int = 5) -> dict[int, dict]:
         """Why each of ``others`` relates to the stored article ``aid``, in the ranker's own terms:
-        its lexical score as a share of the best candidate's, its e5 cosine (where both have a
-        vector), the days between them, and the query's distinctive stems it shares (the
-        heaviest first). For an editor asking why an item is listed, and for tuning."""
+        its lexical score as a share of the best candidate's (the article's match with itself),
+        its e5 cosine (where both have a vector), the days between them, and the query's
+        distinctive stems it shares (the heaviest first). For an editor asking why an item is
+        listed, and for tuning."""
         idx = self.index
         cols, w = idx.query_vector(title_terms, body_terms, self.settings.mlt_terms)
         lex = idx.bm25_scores(cols, w)
