@@ -59,6 +59,7 @@ def test_export_escapes_names_and_leaves_out_what_is_not_a_feed():
     data = write_opml(sources)
     back = read_opml(data)
     assert [(s.url, s.name) for s in back.sources] == [("https://a.test/feed?x=1&y=2", 'A & B <"quoted">')]
+    assert data.endswith(b"</opml>\n")  # a text file ends its last line (a shell prompt followed it)
 
 
 def test_cli_import_is_idempotent_keeps_settings_and_round_trips(tmp_path):

@@ -67,4 +67,4 @@ def write_opml(sources: list[Source], title: str = "Khabar subscriptions") -> by
         if s.kind == "feed":
             ET.SubElement(body, "outline", type="rss", text=s.name, title=s.name, xmlUrl=s.url)
     ET.indent(opml)
-    return ET.tostring(opml, encoding="utf-8", xml_declaration=True)
+    return ET.tostring(opml, encoding="utf-8", xml_declaration=True) + b"\n"  # a text file ends its last line
