@@ -37,6 +37,28 @@ def test_directory_jsonl_and_json_in_name_order(store, tmp_path):
     assert report.files == 2 and report.new == 4 and not report.errors
 
 
+def test_a_directory_of_folders_imports_all_of_them_and_one_with_nothing_says_so(store, tmp_path):
+    # A dump by month imported as "files: 0": only the directory's own files were read.
+    import os
+
+    import pytest
+
+    from khabar.ingest.bulk import ImportFileError, expand_paths
+
+    (tmp_path / "2015" / "07").mkdir(parents=True)
+    (tmp_path / "2015" / "08").mkdir()
+    _zip(tmp_path / "2015" / "08" / "b.zip", [_rec(2)])
+    _zip(tmp_path / "2015" / "07" / "a.zip", [_rec(1)])
+    (tmp_path / "2015" / "notes.txt").write_text("not data")
+    os.symlink(tmp_path, tmp_path / "2015" / "07" / "back-up")  # a link back up: not followed, no loop
+    assert [p.relative_to(tmp_path).as_posix() for p in expand_paths([tmp_path])] == ["2015/07/a.zip", "2015/08/b.zip"]
+    report = import_paths(store, [tmp_path])
+    assert (report.files, report.new) == (2, 2)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ImportFileError, match="no .zip, .json or .jsonl file in it"):
+        expand_paths([tmp_path / "empty"])
+
+
 def test_bad_records_are_counted_with_reasons(store, tmp_path):
     lines = [json.dumps(_rec(1)), "{not json", json.dumps({"title": "no url"}), json.dumps(_rec(2, url="ftp://x/y")),
              json.dumps([1, 2]), json.dumps(_rec(3, content="x" * 2_000_001))]

@@ -87,11 +87,17 @@ class BadRecord(Exception):
 
 
 def expand_paths(paths: list[str | Path]) -> list[Path]:
-    """Files to import: a directory contributes its .zip/.json/.jsonl files in name order."""
+    """Files to import: a directory contributes the .zip/.json/.jsonl files in it and in its
+    folders (a dump by month, say), in path order; links to folders are not followed (a link
+    back up would loop). A directory without any is an error, not "files: 0"."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUFFIXES))
+            found = sorted(Path(top, name) for top, dirs, names in os.walk(p) for name in names
+                           if Path(name).suffix.lower() in SUFFIXES and Path(top, name).is_file())
+            if not found:
+                raise ImportFileError(f"{p}: no .zip, .json or .jsonl file in it or in its folders")
+            out.extend(found)
         elif p.exists():
             out.append(p)
         else:
