@@ -703,6 +703,14 @@ def test_outlets_page_lists_every_outlet_and_an_outlets_page_goes_back_in_time(c
     assert not seen & set(re.findall(r'href="/articles/(\d+)"', later))
     last = client.get("/outlets/bawaba", params={"offset": 6}).text  # bawaba has 8
     assert last.count('<li><a href="/articles/') == 2 and "أقدم" not in last
+    # Back towards the newest, and a page past the end says so (a stale link was an empty list, no way on).
+    assert '<a href="/outlets/bawaba?offset=3" rel="prev">أحدث</a>' in last
+    assert '<a href="/outlets/bawaba?offset=0" rel="prev">أحدث</a> · <a href="/outlets/bawaba?offset=6" rel="next">أقدم</a>' in later
+    gone = client.get("/outlets/bawaba", params={"offset": 30}).text
+    assert 'لا شيء في هذه الصفحة: <a href="/outlets/bawaba?offset=0">الصفحة الأولى</a>' in gone and 'class="pager"' not in gone
+    assert "لا شيء في هذه الصفحة" not in first and 'rel="prev"' not in first
+    past = client.get("/search", params={"q": "السيول", "offset": 500}).text
+    assert "لا شيء في هذه الصفحة" in past and "offset=0" in past
     api = client.get("/api/articles", params={"outlet": "bawaba", "limit": 8}).json()
     assert len(api["articles"]) == 8 and not api["has_more"]
 
