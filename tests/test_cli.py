@@ -481,6 +481,14 @@ def test_related_fetches_a_live_page_that_is_not_stored_when_asked(tmp_path, dem
 def test_serve_with_an_unknown_time_zone_is_a_clear_error(tmp_path):
     r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "serve", "--port", "8795"], env={"KHABAR_TZ": "Mars/Olympus"})
     assert r.exit_code == 1 and "unknown time zone 'Mars/Olympus'" in r.output, r.output
+    import socket
+
+    with socket.socket() as taken:  # a port in use: one error line, not "serving …" and then uvicorn's error
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "serve", "--port", str(port)])
+    assert r.exit_code == 1 and r.stdout == "" and r.stderr.startswith(f"error: cannot serve on 127.0.0.1:{port}: "), r.output
 
 
 def test_search_finds_any_spelling_shows_copies_once_and_filters(tmp_path, demo_path):

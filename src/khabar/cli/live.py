@@ -87,8 +87,28 @@ def _serve(db: str, host: str, port: int) -> None:
     except (StoreUnavailable, ValueError) as e:  # ValueError: an unknown KHABAR_TZ
         print_error(str(e))
         raise typer.Exit(1) from None
-    out.print(f"serving http://{host}:{port}/  (Ctrl-C to stop)")
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    # The socket is bound here, before the line that says where the server is: a port in use is
+    # one error line (it was "serving http://…" and then uvicorn's error), and --port 0 names
+    # the port the system gave.
+    sock = _listen(host, port)
+    port = sock.getsockname()[1]
+    out.print(f"serving http://{'[' + host + ']' if ':' in host else host}:{port}/  (Ctrl-C to stop)")
+    uvicorn.Server(uvicorn.Config(web_app, log_level="warning")).run(sockets=[sock])
+
+
+def _listen(host: str, port: int):
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart need not wait for TIME_WAIT
+        sock.bind((host, port))
+    except OSError as exc:
+        print_error(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(1) from None
+    sock.set_inheritable(True)
+    return sock
 
 
 @app.command("serve")
