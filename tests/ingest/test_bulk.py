@@ -92,7 +92,7 @@ def test_an_odd_source_or_time_still_imports(store, tmp_path):
 
 
 def test_a_date_as_arabic_sites_write_it_is_read_and_one_not_understood_is_reported(store, tmp_path):
-    from khabar.ingest.bulk import parse_time
+    from khabar.ingest.times import parse_time
 
     assert parse_time("2015/07/21 10:05") == parse_time("21/07/2015 10:05") == datetime(2015, 7, 21, 10, 5)
     assert parse_time("21-07-2015") == parse_time("21.07.2015") == parse_time("2015/7/21") == datetime(2015, 7, 21)
@@ -239,7 +239,8 @@ def test_real_corpus_day_imports(store, shared):
 def test_times_without_a_zone_are_read_in_the_zone_given(store, tmp_path):
     from datetime import datetime
 
-    from khabar.ingest.bulk import ImportOptions, parse_time
+    from khabar.ingest.bulk import ImportOptions
+    from khabar.ingest.times import parse_time
 
     f = tmp_path / "local.jsonl"
     f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [

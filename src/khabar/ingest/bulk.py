@@ -14,25 +14,21 @@ from __future__ import annotations
 import codecs
 import json
 import os
-import re
 from concurrent.futures import ProcessPoolExecutor
 import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
-from functools import lru_cache
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from ..models import Analysis, Article, RelatedItem, analyze_article, naive_utc
+from ..models import Analysis, Article, RelatedItem, analyze_article
 from ..store import Store
 from .clean import article_from_page, clean_page, plausible_published
 from .outlets import KNOWN_OUTLETS
 from .salvage import salvage_json_array, salvage_jsonl, salvage_zip
+from .times import parse_time, zone_named
 from .urls import InvalidURL, canonical_url, page_spellings
 
 __all__ = ["ImportOptions", "ImportReport", "ImportFileError", "import_paths", "expand_paths", "record_to_article"]
@@ -240,52 +236,6 @@ def _check_text(value, what: str) -> str:
 
 
 MAX_TITLE_CHARS = 2_000  # the longest headlines in the corpus are under 300 characters
-# Numeric dates as Arabic sites write them: year first with slashes, or day first ("21/07/2015").
-_YEAR_FIRST = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-EPOCH_RANGE = (datetime(1990, 1, 1, tzinfo=timezone.utc).timestamp(), datetime(2100, 1, 1, tzinfo=timezone.utc).timestamp())
-
-
-def parse_time(value, naive_zone: tzinfo | None = None) -> datetime | None:
-    """ISO 8601, 'YYYY-MM-DD hh:mm:ss', RFC 2822 or a Unix time (seconds, or milliseconds as
-    JavaScript writes them) as naive UTC; a time without a zone is read in ``naive_zone``
-    (default UTC); None if absent or unparsable."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > EPOCH_RANGE[1] else value  # milliseconds since the epoch
-        if not EPOCH_RANGE[0] <= seconds < EPOCH_RANGE[1]:
-            return None  # 0, a year, a stray count: not a time
-        return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
-    if not value or not isinstance(value, str):
-        return None
-    value = value.strip()
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            t = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            t = _numeric_date(value)
-            if t is None:
-                return None
-    if t.tzinfo is None and naive_zone is not None:
-        t = t.replace(tzinfo=naive_zone)
-    return naive_utc(t)
-
-
-def _numeric_date(value: str) -> datetime | None:
-    """"2015/07/21 10:00" or "21/07/2015" (also with "-" or "."), naive; None for anything else."""
-    if m := _YEAR_FIRST.fullmatch(value):
-        year, month, day, *clock = m.groups()
-    elif m := _DAY_FIRST.fullmatch(value):
-        day, month, year, *clock = m.groups()
-    else:
-        return None
-    try:
-        return datetime(int(year), int(month), int(day), *(int(c or 0) for c in clock))
-    except ValueError:
-        return None
-
-
 def _unreadable_date(record: dict) -> str | None:
     """A date the record gives that ``parse_time`` cannot read (its article is stored undated,
     and the import report says so: a dump in an unknown date format would otherwise lose every
@@ -295,11 +245,6 @@ def _unreadable_date(record: dict) -> str | None:
         if value not in (None, "") and parse_time(value) is None:
             return value if isinstance(value, str) else json.dumps(value)
     return None
-
-
-@lru_cache(maxsize=8)
-def _zone(name: str) -> tzinfo | None:
-    return None if name.upper() == "UTC" else ZoneInfo(name)
 
 
 def record_to_article(record, options: ImportOptions) -> tuple[Article, Analysis]:
@@ -324,7 +269,7 @@ def record_to_article(record, options: ImportOptions) -> tuple[Article, Analysis
     if not outlet:
         outlet = (urlsplit(url).hostname or "unknown").removeprefix("www.")
     author = " ".join(_check_text(record.get("author"), "author").split()) or None
-    zone = _zone(options.naive_timezone)
+    zone = zone_named(options.naive_timezone)
     published = parse_time(record.get("published"), zone)
     extracted = parse_time(record.get("date_extracted") or record.get("extracted"), zone)
     if "paragraphs" in record:  # Khabar's own export: cleaned when first stored, so taken as it is

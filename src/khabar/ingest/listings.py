@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from ..models import Article, Source
-from .bulk import parse_time
+from .times import parse_time
 from .clean import article_from_page, clean_page
 from .fetch import FetchError, decode_body
 from .urls import InvalidURL, canonical_url

@@ -27,7 +27,7 @@ import trafilatura
 from ..models import DEFAULT_POLL_MINUTES, Article, Source, analyze_article
 from ..settings import Settings
 from ..store import Store
-from .bulk import parse_time
+from .times import parse_time
 from .clean import article_from_page, clean_page
 from .fetch import Fetcher, FetchError
 from .urls import page_is_known, shown_url
