@@ -115,8 +115,6 @@ def test_a_sqlite_file_that_is_not_a_database_is_a_clear_error(tmp_path):
 
 
 def test_unreachable_postgres_is_a_clear_error():
-    import pytest
-
     pytest.importorskip("psycopg")
     # Port 1 on loopback: nothing listens there, so the connection is refused at once.
     for cmd in (["stats"], ["serve", "--port", "8793"]):
