@@ -644,6 +644,8 @@ def test_a_missing_page_is_an_arabic_page_and_the_api_keeps_json(client):
         assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), path
         assert "لم نجد هذه الصفحة" in r.text and 'dir="rtl"' in r.text and 'href="/"' in r.text
     assert client.get("/api/articles/999999").json() == {"detail": "no article 999999"}
+    assert client.get("/api/related", params={"url": "https://nowhere.example/1"}).json() == {
+        "detail": "no article with URL https://nowhere.example/1"}
     assert client.get("/api/articles/abc").status_code == 422
     for path in (f"/api/articles/{huge}", f"/api/articles/{huge}/related", f"/api/stories/{huge}", f"/stories/{huge}/feed.atom"):
         assert client.get(path).status_code == 404, path

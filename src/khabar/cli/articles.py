@@ -246,7 +246,7 @@ def delete_cmd(
     no_index: bool = typer.Option(False, "--no-index", help="Leave the indexes to the next build"),
 ) -> None:
     """Delete articles and tombstone them: no import or crawl brings them back (a takedown)."""
-    from ..ingest.urls import article_id_for_url
+    from ..ingest.urls import article_id_for_url, no_article_message
     from ..pipeline import build_indexes
 
     missing = 0
@@ -263,7 +263,7 @@ def delete_cmd(
                 done.add(aid)
             article = store.get_article(aid) if aid is not None else None
             if article is None or not store.delete_article(article.url):
-                print_error(f"no article with URL {url}")
+                print_error(no_article_message(store, url))
                 missing += 1
                 continue
             deleted.append(article.url)

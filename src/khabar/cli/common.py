@@ -91,11 +91,11 @@ def page_text(data: bytes, name) -> str:
 
 def require_article(store, url: str) -> int:
     """The id of the stored article at ``url``, or a clear error and exit code 1."""
-    from ..ingest.urls import article_id_for_url
+    from ..ingest.urls import article_id_for_url, no_article_message
 
     aid = article_id_for_url(store, url)
     if aid is None:
-        print_error(f"no article with URL {url}")
+        print_error(no_article_message(store, url))
         raise typer.Exit(1)
     return aid
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["article_id_for_url", "canonical_url", "page_is_known", "page_spellings", "shown_url", "InvalidURL"]
+__all__ = ["article_id_for_url", "canonical_url", "no_article_message", "page_is_known", "page_spellings", "shown_url",
+           "InvalidURL"]
 
 _TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src")
 
@@ -55,6 +56,13 @@ def article_id_for_url(store, url: str) -> int | None:
         if aid is not None:
             return aid
     return None
+
+
+def no_article_message(store, url: str) -> str:
+    """What to tell someone who names an article that is not stored: that it was deleted (a
+    takedown), when it was, rather than only "no article"."""
+    deleted = "deleted" in store.known_urls(list(page_spellings(url))).values()
+    return f"no article with URL {url}" + (" (it was deleted, and stays so)" if deleted else "")
 
 
 def page_is_known(store, url: str) -> bool:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..ingest.clean import split_paragraphs
-from ..ingest.urls import article_id_for_url
+from ..ingest.urls import article_id_for_url, no_article_message
 from ..models import without_byline
 from ..pipeline import load_engine
 from ..settings import Settings
@@ -174,7 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
     def id_for_url_or_404(url: str) -> int:
         aid = article_id_for_url(store, url)  # canonicalized; Arabic paths raw or percent-encoded
         if aid is None:
-            raise HTTPException(status_code=404, detail=f"no article with URL {url}")
+            raise HTTPException(status_code=404, detail=no_article_message(store, url))
         return aid
 
     # --- JSON API -----------------------------------------------------------------------
