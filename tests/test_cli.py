@@ -243,6 +243,13 @@ def test_a_file_that_is_no_text_is_refused_not_cleaned_into_mojibake(tmp_path, d
             "give the page as text or HTML", (args, r.output)
     r = runner.invoke(app, ["--db", db, "related", "--page", "-"], input=bytes(range(256)) * 8)
     assert r.exit_code == 1 and "-: not a text file" in r.output
+    big = tmp_path / "big.txt"  # more than a fetched page may weigh: a 91 MB file took 13 s and 1.5 GB
+    big.write_text("أمطار غزيرة على الجنوب.\n" * 250_000, encoding="utf-8")
+    for args in (["clean", str(big)], ["related", "--page", str(big), "--title", "أمطار"]):
+        r = runner.invoke(app, ["--db", db, *args])
+        assert r.exit_code == 1 and r.output.strip() == f"error: {big}: larger than a page may be (5,000,000 bytes at most)"
+    r = runner.invoke(app, ["--db", db, "related", "--page", "-"], input=big.read_bytes())
+    assert r.exit_code == 1 and "-: larger than a page may be" in r.output
     bell = tmp_path / "bell.txt"  # one stray control character is still text
     bell.write_bytes("أمطار غزيرة\a على الجنوب".encode())
     assert run("clean", str(bell)).stdout.startswith("أمطار غزيرة")

@@ -79,9 +79,14 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v\x1b")
 def page_text(data: bytes, name) -> str:
     """A page the user gave as bytes, decoded (UTF-8, else windows-1256, which decodes almost
     any bytes: an image or an archive would be "cleaned" into a page of mojibake), or a
-    one-line error (exit 1) when it is no text: NUL or other control bytes in its start."""
-    from ..ingest.fetch import decode_body
+    one-line error (exit 1) when it is no text (NUL or other control bytes in its start) or
+    weighs more than a fetched page may (a 91 MB file took 13 s and 1.5 GB)."""
+    from ..ingest.fetch import FetchOptions, decode_body
 
+    most = FetchOptions().max_bytes  # what a fetched page may weigh
+    if len(data) > most:
+        print_error(f"{name}: larger than a page may be ({most:,} bytes at most)")
+        raise typer.Exit(1)
     head = data[:8192]
     if b"\x00" in head or sum(head.count(b) for b in _CONTROL_BYTES) > max(1, len(head) // 50):
         print_error(f"{name}: not a text file (control bytes in it); give the page as text or HTML")

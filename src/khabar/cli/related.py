@@ -116,7 +116,11 @@ def _related_to_page(store, engine, path: Path, title: str, k: int, embed: bool)
     from ..ingest.clean import clean_page
     from ..web.views import related_json
 
-    text = page_text(sys.stdin.buffer.read() if str(path) == "-" else read_file_or_exit(path), path)
+    from ..ingest.fetch import FetchOptions
+
+    # stdin is read to one byte past what a page may weigh: enough for page_text to refuse it.
+    data = sys.stdin.buffer.read(FetchOptions().max_bytes + 1) if str(path) == "-" else read_file_or_exit(path)
+    text = page_text(data, path)
     body = clean_page(text).body
     if not (title.strip() or body):
         print_error(f"{path}: no article text in it")
