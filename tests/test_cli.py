@@ -255,6 +255,36 @@ def test_a_file_that_is_no_text_is_refused_not_cleaned_into_mojibake(tmp_path, d
     assert run("clean", str(bell)).stdout.startswith("أمطار غزيرة")
 
 
+def test_serve_on_any_free_port_names_it_and_logs_requests_when_asked(tmp_path, demo_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(demo_path)).exit_code == 0
+    code = "import sys; from khabar.cli import app; sys.argv[0] = 'khabar'; app()"
+    proc = subprocess.Popen([sys.executable, "-c", code, "--db", db, "serve", "--port", "0", "--access-log"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()  # printed once the socket is bound
+        port = int(re.match(r"serving http://127\.0\.0\.1:(\d+)/", line).group(1))
+        for _ in range(50):  # the app loads its indexes before the first answer
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/api/health").status_code == 200
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert httpx.get(f"http://127.0.0.1:{port}/nothing-here").status_code == 404
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    log = proc.stderr.read()
+    assert '"GET /api/health HTTP/1.1" 200' in log and '"GET /nothing-here HTTP/1.1" 404' in log
+
+
 def test_crawl_stops_on_sigterm_and_says_so(tmp_path):
     import signal
     import subprocess

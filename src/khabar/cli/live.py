@@ -72,12 +72,14 @@ def demo_cmd(
         _serve(db, host, port)
 
 
-def _serve(db: str, host: str, port: int) -> None:
+def _serve(db: str, host: str, port: int, access_log: bool = False) -> None:
     try:
         from ..web.app import create_app
     except ImportError:
         out.print("the web server is not available in this build; run `khabar related URL` to explore")
         return
+    import copy
+
     import uvicorn
 
     from ..store import StoreUnavailable
@@ -93,7 +95,13 @@ def _serve(db: str, host: str, port: int) -> None:
     sock = _listen(host, port)
     port = sock.getsockname()[1]
     out.print(f"serving http://{'[' + host + ']' if ':' in host else host}:{port}/  (Ctrl-C to stop)")
-    uvicorn.Server(uvicorn.Config(web_app, log_level="warning")).run(sockets=[sock])
+    # Quiet by default; --access-log prints a line per request (client, request line, status), as
+    # a service behind a reverse proxy usually wants.
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # logs on stderr, as the crawler's
+    config = uvicorn.Config(web_app, log_level="info" if access_log else "warning", access_log=access_log,
+                            log_config=log_config)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _listen(host: str, port: int):
@@ -112,9 +120,13 @@ def _listen(host: str, port: int):
 
 
 @app.command("serve")
-def serve_cmd(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port", min=0, max=65535)) -> None:
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="0: any free port (the line printed names it)"),
+    access_log: bool = typer.Option(False, "--access-log", help="A line per request on stderr"),
+) -> None:
     """Serve the JSON API and the web pages."""
-    _serve(state.settings.db, host, port)
+    _serve(state.settings.db, host, port, access_log)
 
 
 # --- live sources and crawling ---------------------------------------------------------------------
