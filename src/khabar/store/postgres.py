@@ -251,9 +251,10 @@ class PostgresStore(Store):
         return self._one("SELECT 1 FROM tombstones WHERE url = %s", (url,)) is not None
 
     def known_urls(self, urls):
-        urls = list(dict.fromkeys(urls))
-        known = {r[0]: "deleted" for r in self._all("SELECT url FROM tombstones WHERE url = ANY(%s)", (urls,))}
-        known.update((r[0], "stored") for r in self._all("SELECT url FROM articles WHERE url = ANY(%s)", (urls,)))
+        known: dict[str, str] = {}
+        for chunk in chunks(list(dict.fromkeys(urls)), 10_000):  # a file of 250k records asks 2.6M spellings
+            known.update((r[0], "deleted") for r in self._all("SELECT url FROM tombstones WHERE url = ANY(%s)", (chunk,)))
+            known.update((r[0], "stored") for r in self._all("SELECT url FROM articles WHERE url = ANY(%s)", (chunk,)))
         return known
 
     def tombstones(self) -> list[tuple[str, str]]:
