@@ -27,7 +27,8 @@ def test_a_copy_carries_articles_deletions_names_vectors_and_sources(store, demo
 
     report = copy_store(source, store)
     assert (report.articles, report.tombstones, report.vectors, report.sources) == (39, 1, 10, 1)
-    assert store.stats()["articles"] == 39 and store.is_tombstoned("https://alofoq.example/news/2101")
+    assert store.stats()["articles"] == 39 and store.known_urls(["https://alofoq.example/news/2101"]) == {
+        "https://alofoq.example/news/2101": "deleted"}
     assert {o["key"]: o["name"] for o in store.outlets()}["bawaba"] == "البوابة"
     copied = {store.get_article(a).url: np.frombuffer(v, dtype=np.float32) for a, v in store.embeddings(MODEL_NAME)}
     assert len(copied) == 10 and all(np.array_equal(v, vectors[u]) for u, v in copied.items())  # by URL, not id

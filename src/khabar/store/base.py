@@ -107,9 +107,6 @@ class Store(ABC):
         """Delete an article and leave a tombstone so it never comes back."""
 
     @abstractmethod
-    def is_tombstoned(self, url: str) -> bool: ...
-
-    @abstractmethod
     def known_urls(self, urls: list[str]) -> dict[str, str]:
         """Those of ``urls`` that are stored ("stored") or were deleted ("deleted"), in a few
         reads: an import asks this of every spelling of its articles' addresses at once."""

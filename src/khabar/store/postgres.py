@@ -247,9 +247,6 @@ class PostgresStore(Store):
 
         return self.write(fn)
 
-    def is_tombstoned(self, url: str) -> bool:
-        return self._one("SELECT 1 FROM tombstones WHERE url = %s", (url,)) is not None
-
     def known_urls(self, urls):
         known: dict[str, str] = {}
         for chunk in chunks(list(dict.fromkeys(urls)), 10_000):  # a file of 250k records asks 2.6M spellings

@@ -246,9 +246,6 @@ class SQLiteStore(Store):
 
         return self.write(fn)
 
-    def is_tombstoned(self, url: str) -> bool:
-        return self._db.execute("SELECT 1 FROM tombstones WHERE url = ?", (url,)).fetchone() is not None
-
     def known_urls(self, urls):
         known: dict[str, str] = {}
         for chunk in chunks(list(dict.fromkeys(urls)), 500):
