@@ -76,14 +76,27 @@ def read_file_or_exit(path) -> bytes:
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v\x1b")
 
 
+def _max_page_bytes() -> int:
+    from ..ingest.fetch import FetchOptions  # imported when a page is read: httpx stays out of start-up
+
+    return FetchOptions().max_bytes  # what a fetched page may weigh
+
+
+def read_page(path) -> str:
+    """The page the user named, as text (``page_text``): a file, or stdin for "-", read no further
+    than one byte past what a page may weigh (enough to refuse it)."""
+    data = sys.stdin.buffer.read(_max_page_bytes() + 1) if str(path) == "-" else read_file_or_exit(path)
+    return page_text(data, path)
+
+
 def page_text(data: bytes, name) -> str:
     """A page the user gave as bytes, decoded (UTF-8, else windows-1256, which decodes almost
     any bytes: an image or an archive would be "cleaned" into a page of mojibake), or a
     one-line error (exit 1) when it is no text (NUL or other control bytes in its start) or
     weighs more than a fetched page may (a 91 MB file took 13 s and 1.5 GB)."""
-    from ..ingest.fetch import FetchOptions, decode_body
+    from ..ingest.fetch import decode_body
 
-    most = FetchOptions().max_bytes  # what a fetched page may weigh
+    most = _max_page_bytes()
     if len(data) > most:
         print_error(f"{name}: larger than a page may be ({most:,} bytes at most)")
         raise typer.Exit(1)

@@ -10,8 +10,8 @@ from typing import Optional
 import typer
 from rich.text import Text
 
-from .common import (app, open_store, out, page_text, print_error, print_json, read_file_or_exit, require_article, require_choice,
-                     state)
+from .common import (app, open_store, out, print_error, print_json, read_file_or_exit, read_page, require_article,
+                     require_choice, state)
 
 
 # --- related ----------------------------------------------------------------------------------
@@ -116,11 +116,7 @@ def _related_to_page(store, engine, path: Path, title: str, k: int, embed: bool)
     from ..ingest.clean import clean_page
     from ..web.views import related_json
 
-    from ..ingest.fetch import FetchOptions
-
-    # stdin is read to one byte past what a page may weigh: enough for page_text to refuse it.
-    data = sys.stdin.buffer.read(FetchOptions().max_bytes + 1) if str(path) == "-" else read_file_or_exit(path)
-    text = page_text(data, path)
+    text = read_page(path)
     body = clean_page(text).body
     if not (title.strip() or body):
         print_error(f"{path}: no article text in it")

@@ -236,6 +236,8 @@ def _check_text(value, what: str) -> str:
 
 
 MAX_TITLE_CHARS = 2_000  # the longest headlines in the corpus are under 300 characters
+
+
 def _unreadable_date(record: dict) -> str | None:
     """A date the record gives that ``parse_time`` cannot read (its article is stored undated,
     and the import report says so: a dump in an unknown date format would otherwise lose every
